@@ -1,0 +1,288 @@
+// core: instance lifecycle (spec/api.md §5.1, §4.6, §4.11 status transitions).
+#include "instance.hpp"
+
+#include "errors.hpp"
+#include "search.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace drt::core {
+namespace {
+
+thread_local std::vector<const instance*> t_callbacks;
+
+std::string make_name(const std::string& prefix, std::uint32_t seq) {
+  return (prefix.empty() ? std::string("drt") : prefix) + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(seq);
+}
+
+}  // namespace
+
+callback_scope::callback_scope(const instance* inst) { t_callbacks.push_back(inst); }
+callback_scope::~callback_scope() { t_callbacks.pop_back(); }
+bool callback_scope::active_for(const instance* inst) {
+  return std::find(t_callbacks.begin(), t_callbacks.end(), inst) != t_callbacks.end();
+}
+
+key_bytes to_key(const DRT_DATA& d) {
+  key_bytes k{};
+  std::memcpy(k.data(), d.pb, k.size());
+  return k;
+}
+
+instance::instance(const DRT_SETTINGS& settings, int event_fd, const void* pv_context,
+                   std::shared_ptr<transport_object> transport)
+    : settings_(settings),
+      prefix_(settings.pwzDrtInstancePrefix ? settings.pwzDrtInstancePrefix : ""),
+      event_fd_(event_fd),
+      pv_context_(pv_context),
+      security_pointer_(settings.pSecurityProvider),
+      bootstrap_pointer_(settings.pBootstrapProvider),
+      security_(*settings.pSecurityProvider),
+      bootstrap_(*settings.pBootstrapProvider),
+      transport_(std::move(transport)),
+      strand_(lib().worker().make_strand()),
+      events_(lib().notifier, event_fd),
+      retry_timer_(lib().worker().context()) {
+  settings_.pwzDrtInstancePrefix = prefix_.c_str();
+}
+
+instance::~instance() = default;
+
+HRESULT instance::open() {
+  callback_target_ = std::make_shared<std::weak_ptr<instance>>(weak_from_this());
+  HRESULT hr = attach_all();
+  if (FAILED(hr)) {
+    detach_all();
+    return hr;
+  }
+  name_ = make_name(prefix_, ++lib().opens);
+  std::vector<sockaddr_in6> addrs;
+  if (FAILED(local_addresses(addrs)) || addrs.empty()) {
+    set_status(DRT_NO_NETWORK, S_OK);
+    return S_OK;
+  }
+  bool fatal = false;
+  hr = start_bootstrap_round(&fatal);
+  if (FAILED(hr) && fatal) {
+    detach_all();
+    return hr;
+  }
+  if (FAILED(hr)) {
+    round_last_failure_ = hr;
+    schedule_bootstrap_retry();
+    return DRT_S_RETRY;
+  }
+  return S_OK;
+}
+
+HRESULT instance::attach_all() {
+  const DRT_TRANSPORT_CALLBACKS callbacks{sizeof(DRT_TRANSPORT_CALLBACKS), callback_target_.get(),
+                                          &transport_on_datagram, &transport_on_address_change,
+                                          &transport_on_fault};
+  callback_scope scope(this);
+  HRESULT hr = transport_->table.Attach(transport_->table.pvContext, &callbacks);
+  if (FAILED(hr)) return fail(hr, "the transport's Attach failed");
+  transport_attached_ = true;
+  hr = security_.Attach(security_.pvContext);
+  if (FAILED(hr)) return fail(hr, "the security provider's Attach failed");
+  security_attached_ = true;
+  if (settings_.eSecurityMode != DRT_SECURE_RESOLVE) {
+    DRT_DATA credential{};
+    hr = security_.GetSerializedCredential(security_.pvContext, &credential);
+    if (credential.pb != nullptr) security_.FreeData(security_.pvContext, credential.pb);
+    if (FAILED(hr)) return fail(hr, "the security provider has no usable local credential");
+  }
+  hr = bootstrap_.Attach(bootstrap_.pvContext);
+  if (FAILED(hr)) return fail(hr, "the bootstrap provider's Attach failed");
+  bootstrap_attached_ = true;
+  return S_OK;
+}
+
+void instance::detach_all() {
+  callback_scope scope(this);
+  retry_timer_.cancel();
+  end_bootstrap_round();
+  if (bootstrap_attached_) {
+    if (bootstrap_registered_) bootstrap_.Unregister(bootstrap_.pvContext);
+    bootstrap_registered_ = false;
+    bootstrap_.Detach(bootstrap_.pvContext);
+    bootstrap_attached_ = false;
+  }
+  if (security_attached_) {
+    security_.Detach(security_.pvContext);
+    security_attached_ = false;
+  }
+  if (transport_attached_) {
+    transport_->table.Detach(transport_->table.pvContext);
+    transport_attached_ = false;
+  }
+}
+
+void instance::close() {
+  for (auto& s : searches) {
+    lib().handles.remove(s->handle, handle_kind::search);
+    s->end_by_close();
+  }
+  searches.clear();
+  {
+    callback_scope scope(this);
+    // TODO(#5): hand each revocation CPA to the engine so it is sent once before UnregisterKey.
+    for (auto& [key, r] : registrations) {
+      lib().handles.remove(r->handle, handle_kind::registration);
+      if (security_attached_) {
+        const DRT_DATA k{DRT_KEY_SIZE, r->key.data()};
+        security_.UnregisterKey(security_.pvContext, &k, r->key_context);
+      }
+    }
+  }
+  registrations.clear();
+  detach_all();
+  events_.clear();
+}
+
+HRESULT instance::local_addresses(std::vector<sockaddr_in6>& out) {
+  SOCKET_ADDRESS_LIST* list = nullptr;
+  HRESULT hr;
+  {
+    callback_scope scope(this);
+    hr = transport_->table.GetLocalAddresses(transport_->table.pvContext, &list);
+  }
+  if (SUCCEEDED(hr) && list != nullptr) {
+    for (std::int32_t i = 0; i < list->iAddressCount; ++i) {
+      const SOCKET_ADDRESS& a = list->Address[i];
+      if (a.lpSockaddr && a.iSockaddrLength >= static_cast<int>(sizeof(sockaddr_in6)) &&
+          a.lpSockaddr->sa_family == AF_INET6) {
+        sockaddr_in6 sin6{};
+        std::memcpy(&sin6, a.lpSockaddr, sizeof sin6);
+        out.push_back(sin6);
+      }
+    }
+  }
+  if (list != nullptr) transport_->table.FreeData(transport_->table.pvContext, list);
+  return hr;
+}
+
+HRESULT instance::check_transport_for_registration(bool* no_dest) {
+  std::vector<sockaddr_in6> addrs;
+  const HRESULT hr = local_addresses(addrs);
+  *no_dest = SUCCEEDED(hr) && addrs.empty();
+  return hr;
+}
+
+HRESULT instance::register_key(const DRT_REGISTRATION& reg, void* key_context, void** out_handle) {
+  if (closing.load()) return fail(E_UNEXPECTED, "DrtClose of this instance has begun");
+  if (status() == DRT_FAULTED) return fail(DRT_E_FAULTED);
+  if (!transport_) return fail(DRT_E_INVALID_TRANSPORT_PROVIDER);
+  bool no_dest = false;
+  const HRESULT transport_hr = check_transport_for_registration(&no_dest);
+  if (!transport_attached_ || transport_hr == DRT_E_TRANSPORTPROVIDER_NOT_ATTACHED) {
+    return fail(DRT_E_TRANSPORTPROVIDER_NOT_ATTACHED);
+  }
+  if (!security_attached_) return fail(DRT_E_SECURITYPROVIDER_NOT_ATTACHED);
+  const key_bytes key = to_key(reg.key);
+  if (registrations.count(key) != 0) return fail(DRT_E_DUPLICATE_KEY);
+  const DRT_STATUS s = status();
+  if (s == DRT_ACTIVE || s == DRT_ALONE) {
+    if (transport_hr == DRT_E_TRANSPORT_SHUTTING_DOWN || transport_hr == DRT_E_TRANSPORT_NOT_BOUND ||
+        transport_hr == DRT_E_TRANSPORT_NO_DEST_ADDRESSES) {
+      return fail(transport_hr, "reported by the transport");
+    }
+    if (no_dest) return fail(DRT_E_TRANSPORT_NO_DEST_ADDRESSES, "the transport has no local address");
+  }
+  HRESULT hr;
+  {
+    callback_scope scope(this);
+    hr = security_.RegisterKey(security_.pvContext, &reg, key_context);
+  }
+  if (FAILED(hr)) {
+    // A provider that reports it lost its attachment is not called again (row 14).
+    if (hr == DRT_E_SECURITYPROVIDER_NOT_ATTACHED) security_attached_ = false;
+    return fail(hr, "the security provider refused the key");
+  }
+  try {
+    auto r = std::make_shared<registration>();
+    r->owner = weak_from_this();
+    r->key = key;
+    r->app_data.assign(reg.appData.pb, reg.appData.pb + reg.appData.cb);
+    r->key_context = key_context;
+    r->handle = lib().handles.insert(handle_kind::registration, r);
+    registrations.emplace(key, r);
+    *out_handle = r->handle;
+  } catch (const std::bad_alloc&) {
+    callback_scope scope(this);
+    security_.UnregisterKey(security_.pvContext, &reg.key, key_context);  // roll back (row 20)
+    return fail(E_OUTOFMEMORY);
+  }
+  // TODO(#5): publish the key through the engine once the instance is ACTIVE.
+  return succeed();
+}
+
+HRESULT instance::update_key(const std::shared_ptr<registration>& r, const DRT_DATA& data) {
+  if (closing.load()) return fail(E_UNEXPECTED, "DrtClose of this instance has begun");
+  if (status() == DRT_FAULTED) return fail(DRT_E_FAULTED);
+  std::vector<std::uint8_t> fresh(data.pb, data.pb + data.cb);  // old data stays on bad_alloc
+  r->app_data.swap(fresh);
+  return succeed();
+}
+
+void instance::unregister_key(const std::shared_ptr<registration>& r) {
+  auto it = registrations.find(r->key);
+  if (it == registrations.end() || it->second != r) return;
+  registrations.erase(it);
+  if (!security_attached_) return;
+  // TODO(#5): build the revocation CPA here and flood it through the leaf set.
+  callback_scope scope(this);
+  const DRT_DATA k{DRT_KEY_SIZE, r->key.data()};
+  security_.UnregisterKey(security_.pvContext, &k, r->key_context);
+}
+
+void instance::set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage> addrs) {
+  const DRT_STATUS old = status_.load();
+  if (old == DRT_FAULTED) return;  // FAULTED is final
+  if (status_reported_ && old == s) return;
+  status_reported_ = true;
+  status_.store(s);
+  queued_event ev;
+  ev.type = DRT_EVENT_STATUS_CHANGED;
+  ev.status = s;
+  ev.hr = hr;
+  if (s == DRT_ALONE) ev.bootstrap_addresses = std::move(addrs);
+  events_.push(std::move(ev));
+  if (s == DRT_ACTIVE || s == DRT_ALONE) register_with_bootstrap();
+  if (s == DRT_NO_NETWORK && bootstrap_registered_) {
+    callback_scope scope(this);
+    bootstrap_.Unregister(bootstrap_.pvContext);
+    bootstrap_registered_ = false;
+  }
+}
+
+void instance::fault(HRESULT hr) {
+  if (SUCCEEDED(hr)) hr = E_FAIL;  // a fatal flag with a success code (spec/api.md §4.6)
+  retry_timer_.cancel();
+  set_status(DRT_FAULTED, hr);
+  for (auto& s : searches) s->end_by_fault();
+}
+
+void instance::register_with_bootstrap() {
+  if (bootstrap_registered_ || !bootstrap_attached_) return;
+  std::vector<sockaddr_in6> addrs;
+  if (FAILED(local_addresses(addrs)) || addrs.empty()) return;
+  std::vector<std::uint8_t> block(offsetof(SOCKET_ADDRESS_LIST, Address) +
+                                  std::max<std::size_t>(1, addrs.size()) * sizeof(SOCKET_ADDRESS));
+  auto* list = reinterpret_cast<SOCKET_ADDRESS_LIST*>(block.data());
+  list->iAddressCount = static_cast<std::int32_t>(addrs.size());
+  for (std::size_t i = 0; i < addrs.size(); ++i) {
+    list->Address[i].lpSockaddr = reinterpret_cast<sockaddr*>(&addrs[i]);
+    list->Address[i].iSockaddrLength = sizeof(sockaddr_in6);
+  }
+  callback_scope scope(this);
+  // A failure is ignored; the call is repeated at the next endpoint change (spec/api.md §4.6).
+  bootstrap_registered_ = SUCCEEDED(bootstrap_.Register(bootstrap_.pvContext, list));
+}
+
+}  // namespace drt::core

@@ -1,0 +1,137 @@
+// core: one DRT instance (HDRT): its copied settings and providers, its attach state, its
+// registrations and searches, its event queue and its bootstrap rounds.
+//
+// Thread-safety: the fields marked [worker] are touched only on the instance's strand (provider
+// callbacks are therefore never concurrent, spec/api.md §1.10). `closing`, `status` and the
+// event queue may be read from any thread.
+#pragma once
+
+#include "event_queue.hpp"
+#include "library.hpp"
+
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace drt::core {
+
+class instance;
+class search;
+
+struct registration {
+  std::weak_ptr<instance> owner;
+  key_bytes key{};
+  std::vector<std::uint8_t> app_data;  // [worker]
+  void* key_context = nullptr;
+  void* handle = nullptr;
+};
+
+// Marks the current thread as running a provider callback of an instance; (W) functions of
+// that instance then refuse with E_UNEXPECTED instead of waiting on themselves.
+class callback_scope {
+ public:
+  explicit callback_scope(const instance* inst);
+  ~callback_scope();
+  callback_scope(const callback_scope&) = delete;
+  callback_scope& operator=(const callback_scope&) = delete;
+  static bool active_for(const instance* inst);
+};
+
+class instance : public std::enable_shared_from_this<instance> {
+ public:
+  instance(const DRT_SETTINGS& settings, int event_fd, const void* pv_context,
+           std::shared_ptr<transport_object> transport);
+  ~instance();
+
+  // DrtOpen steps after validation (spec/api.md §5.1.1); runs on the strand. Returns S_OK,
+  // DRT_S_RETRY or the failure, after detaching whatever was attached.
+  HRESULT open();
+  // DrtClose steps (spec/api.md §5.1.2); runs on the strand.
+  void close();
+
+  HRESULT register_key(const DRT_REGISTRATION& reg, void* key_context, void** out_handle);
+  void unregister_key(const std::shared_ptr<registration>& r);
+  HRESULT update_key(const std::shared_ptr<registration>& r, const DRT_DATA& data);
+
+  // State readable from any thread.
+  std::atomic<bool> closing{false};
+  DRT_STATUS status() const { return status_.load(); }
+  const std::string& name() const { return name_; }
+  const void* pv_context() const { return pv_context_; }
+  int event_fd() const { return event_fd_; }
+  event_queue& events() { return events_; }
+  runtime::strand& strand() { return strand_; }
+  transport_object& transport() { return *transport_; }
+  // The application's provider pointers, as registered in library::attached.
+  const void* security_pointer() const { return security_pointer_; }
+  const void* bootstrap_pointer() const { return bootstrap_pointer_; }
+  void* handle = nullptr;
+
+  // Providers and transport created by DrtOpenFromConfigFile; released after close.
+  std::vector<std::function<void()>> owned_cleanup;
+
+  // Registrations by key [worker]; searches of this instance [worker].
+  std::map<key_bytes, std::shared_ptr<registration>> registrations;
+  std::vector<std::shared_ptr<search>> searches;
+
+  // Statistics for diagnostics and tests.
+  std::atomic<std::uint64_t> datagrams_received{0};
+
+ private:
+  HRESULT attach_all();
+  void detach_all();
+  HRESULT check_transport_for_registration(bool* no_dest);
+  HRESULT local_addresses(std::vector<sockaddr_in6>& out);
+  HRESULT start_bootstrap_round(bool* fatal);
+  void end_bootstrap_round();
+  void on_bootstrap_result(HRESULT hr, std::vector<sockaddr_in6> addrs, bool fatal);
+  void on_address_change();
+  void schedule_bootstrap_retry();
+  void set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage> addrs = {});
+  void fault(HRESULT hr);
+  void register_with_bootstrap();
+
+  static void bootstrap_callback(HRESULT hr, void* ctx, SOCKET_ADDRESS_LIST* list, BOOL fatal);
+  static void transport_on_datagram(void* ctx, const sockaddr_in6* from, const sockaddr_in6* local,
+                                    const std::uint8_t* pb, std::uint32_t cb);
+  static void transport_on_address_change(void* ctx);
+  static void transport_on_fault(void* ctx, HRESULT hr);
+
+  DRT_SETTINGS settings_{};
+  std::string prefix_;
+  std::string name_;
+  int event_fd_;
+  const void* pv_context_;
+  const void* security_pointer_;
+  const void* bootstrap_pointer_;
+  DRT_SECURITY_PROVIDER security_{};
+  DRT_BOOTSTRAP_PROVIDER bootstrap_{};
+  std::shared_ptr<transport_object> transport_;
+  runtime::strand strand_;
+  event_queue events_;
+  std::atomic<DRT_STATUS> status_{DRT_ALONE};
+  bool status_reported_ = false;  // "opening" counts as ALONE but raises no event
+
+  // [worker]
+  bool transport_attached_ = false;
+  bool security_attached_ = false;
+  bool bootstrap_attached_ = false;
+  bool bootstrap_registered_ = false;
+  bool resolve_running_ = false;
+  DRT_BOOTSTRAP_RESOLVE_CONTEXT resolve_context_ = nullptr;
+  std::vector<sockaddr_in6> round_addresses_;
+  HRESULT round_last_failure_ = S_OK;
+  unsigned retry_step_ = 0;
+  asio::steady_timer retry_timer_;
+  std::shared_ptr<std::weak_ptr<instance>> callback_target_;
+};
+
+// Key bytes of a DRT_DATA known to hold 32 bytes.
+key_bytes to_key(const DRT_DATA& d);
+
+}  // namespace drt::core
