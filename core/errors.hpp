@@ -11,7 +11,7 @@
 
 namespace drt::core {
 
-// Sets this thread's DrtGetLastErrorDetail() to DrtErrorMessage(hr) [+ ": " + specifics] and
+// Sets this thread's DrtGetLastErrorDetail() to DrtErrorMessage(hr) [+ " " + specifics] and
 // returns hr, so failures read `return fail(E_INVALIDARG, "pRegistration is NULL");`.
 HRESULT fail(HRESULT hr, std::string_view specifics = {});
 

@@ -475,8 +475,8 @@ std::optional<sockaddr_in6> parse_ipv6_endpoint(std::string_view text) {
     if (address.sin6_scope_id == 0) return std::nullopt;
     host = host.substr(0, percent);
   }
-  if (::inet_pton(AF_INET6, std::string(host).c_str(), &address.sin6_addr) != 1)
-    return std::nullopt;
+  const std::string address_text(host);
+  if (::inet_pton(AF_INET6, address_text.c_str(), &address.sin6_addr) != 1) return std::nullopt;
   return address;
 }
 

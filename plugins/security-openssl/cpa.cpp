@@ -179,8 +179,6 @@ std::optional<cpa> decode_cpa(std::span<const std::uint8_t> bytes) {
   return value;
 }
 
-std::size_t cpa_signed_part_offset(const cpa& value) { return 1 + 2 + value.signature.size(); }
-
 key_bytes_t reverse_key(std::span<const std::uint8_t, key_bytes> key) {
   key_bytes_t out{};
   std::reverse_copy(key.begin(), key.end(), out.begin());

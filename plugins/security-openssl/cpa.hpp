@@ -33,7 +33,6 @@ using payload_hash_t = std::array<std::uint8_t, payload_hash_bytes>;
 struct endpoint {
   std::uint16_t port = 0;
   std::array<std::uint8_t, ipv6_address_bytes> address{};
-  friend bool operator==(const endpoint&, const endpoint&) = default;
 };
 
 // PUBLIC_KEY of the CPA. The null profile leaves every member empty (an all-zero 6-byte header).
@@ -42,7 +41,6 @@ struct cpa_public_key {
   std::vector<std::uint8_t> parameters;  // DER, at most 65535 bytes
   std::vector<std::uint8_t> key;         // DER RSAPublicKey or EC point, at most 65535 bytes
   std::uint8_t unused_bits = 0;
-  friend bool operator==(const cpa_public_key&, const cpa_public_key&) = default;
 };
 
 struct cpa {
@@ -57,7 +55,6 @@ struct cpa {
   std::vector<endpoint> addresses;  // at most cpa_addresses_max
   std::uint32_t flags = 0;          // bit 0 = DRT_PAYLOAD_REVOKED
   payload_hash_t payload_hash{};    // SHA-256 of the secured payload, zero when none
-  friend bool operator==(const cpa&, const cpa&) = default;
 };
 
 // The bytes a CPA signature covers: everything after Reserved and SIGNATURE. A signing provider
@@ -72,9 +69,6 @@ struct cpa {
 // length 18, and the input must end exactly after PayloadHash. Profile bytes are returned, not
 // judged. std::nullopt on any violation; bytes from the network never assert.
 [[nodiscard]] std::optional<cpa> decode_cpa(std::span<const std::uint8_t> bytes);
-
-// Offset in an encoded CPA where encode_cpa_signed_part's bytes begin.
-[[nodiscard]] std::size_t cpa_signed_part_offset(const cpa& value);
 
 // API order (pb[0] least significant) to wire order and back; the same reversal both ways.
 [[nodiscard]] key_bytes_t reverse_key(std::span<const std::uint8_t, key_bytes> key);

@@ -32,7 +32,7 @@ struct null_provider {
   sha256 hasher;
 };
 
-// The last argument-independent checks of every entry point but Attach, Detach and FreeData.
+// The checks after the argument checks, in every entry point but Attach, Detach and FreeData.
 [[nodiscard]] HRESULT require_attached(void* context) noexcept {
   if (context == nullptr) return E_INVALIDARG;
   if (!static_cast<null_provider*>(context)->attached.load()) {
@@ -282,7 +282,7 @@ HRESULT verify_data(void* context, std::uint32_t, DRT_DATA*, DRT_DATA*, DRT_DATA
 // code docs/provider-abi.md §3 asks for "a setting you do not accept".
 [[nodiscard]] HRESULT check_config(const DRT_PROVIDER_CONFIG* config) {
   if (config == nullptr) return S_OK;
-  if (config->cbSize < sizeof(DRT_PROVIDER_CONFIG)) return E_INVALIDARG;  // detail field absent
+  if (config->cbSize < sizeof(DRT_PROVIDER_CONFIG)) return E_INVALIDARG;  // older than ABI 1.0
   if (config->cParams == 0) return S_OK;
   if (config->pParams == nullptr) {
     write_error_detail(config, "null provider: cParams is " + std::to_string(config->cParams) +
@@ -319,7 +319,7 @@ HRESULT create_null_provider(const DRT_PROVIDER_CONFIG* pConfig,
 }
 
 void delete_null_provider(DRT_SECURITY_PROVIDER* pProvider) noexcept {
-  // pvContext, not the table address, identifies the provider: the core may pass a copy.
+  // The object is found through pvContext, so a copy of the table would do as well.
   if (pProvider != nullptr) delete static_cast<null_provider*>(pProvider->pvContext);
 }
 
