@@ -28,6 +28,21 @@ bool callback_scope::active_for(const instance* inst) {
   return std::find(t_callbacks.begin(), t_callbacks.end(), inst) != t_callbacks.end();
 }
 
+std::vector<sockaddr_in6> copy_ipv6_addresses(const SOCKET_ADDRESS_LIST* list) {
+  std::vector<sockaddr_in6> out;
+  if (list == nullptr) return out;
+  for (std::int32_t i = 0; i < list->iAddressCount; ++i) {
+    const SOCKET_ADDRESS& a = list->Address[i];
+    if (a.lpSockaddr && a.iSockaddrLength >= static_cast<int>(sizeof(sockaddr_in6)) &&
+        a.lpSockaddr->sa_family == AF_INET6) {
+      sockaddr_in6 sin6{};
+      std::memcpy(&sin6, a.lpSockaddr, sizeof sin6);
+      out.push_back(sin6);
+    }
+  }
+  return out;
+}
+
 key_bytes to_key(const DRT_DATA& d) {
   key_bytes k{};
   std::memcpy(k.data(), d.pb, k.size());
@@ -152,16 +167,9 @@ HRESULT instance::local_addresses(std::vector<sockaddr_in6>& out) {
     callback_scope scope(this);
     hr = transport_->table.GetLocalAddresses(transport_->table.pvContext, &list);
   }
-  if (SUCCEEDED(hr) && list != nullptr) {
-    for (std::int32_t i = 0; i < list->iAddressCount; ++i) {
-      const SOCKET_ADDRESS& a = list->Address[i];
-      if (a.lpSockaddr && a.iSockaddrLength >= static_cast<int>(sizeof(sockaddr_in6)) &&
-          a.lpSockaddr->sa_family == AF_INET6) {
-        sockaddr_in6 sin6{};
-        std::memcpy(&sin6, a.lpSockaddr, sizeof sin6);
-        out.push_back(sin6);
-      }
-    }
+  if (SUCCEEDED(hr)) {
+    auto addrs = copy_ipv6_addresses(list);
+    out.insert(out.end(), addrs.begin(), addrs.end());
   }
   if (list != nullptr) transport_->table.FreeData(transport_->table.pvContext, list);
   return hr;

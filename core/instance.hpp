@@ -92,6 +92,7 @@ class instance : public std::enable_shared_from_this<instance> {
   void on_bootstrap_result(HRESULT hr, std::vector<sockaddr_in6> addrs, bool fatal);
   void on_address_change();
   void schedule_bootstrap_retry();
+  void run_later_bootstrap_round();
   void set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage> addrs = {});
   void fault(HRESULT hr);
   void register_with_bootstrap();
@@ -130,6 +131,9 @@ class instance : public std::enable_shared_from_this<instance> {
   asio::steady_timer retry_timer_;
   std::shared_ptr<std::weak_ptr<instance>> callback_target_;
 };
+
+// The IPv6 entries of a provider's address list, copied (non-IPv6 entries are skipped).
+std::vector<sockaddr_in6> copy_ipv6_addresses(const SOCKET_ADDRESS_LIST* list);
 
 // Key bytes of a DRT_DATA known to hold 32 bytes.
 key_bytes to_key(const DRT_DATA& d);

@@ -57,18 +57,7 @@ void instance::end_bootstrap_round() {
 void instance::bootstrap_callback(HRESULT hr, void* ctx, SOCKET_ADDRESS_LIST* list, BOOL fatal) {
   auto self = target_of(ctx);
   if (!self) return;
-  std::vector<sockaddr_in6> addrs;
-  if (list != nullptr) {
-    for (std::int32_t i = 0; i < list->iAddressCount; ++i) {
-      const SOCKET_ADDRESS& a = list->Address[i];
-      if (a.lpSockaddr && a.iSockaddrLength >= static_cast<int>(sizeof(sockaddr_in6)) &&
-          a.lpSockaddr->sa_family == AF_INET6) {
-        sockaddr_in6 sin6{};
-        std::memcpy(&sin6, a.lpSockaddr, sizeof sin6);
-        addrs.push_back(sin6);
-      }
-    }
-  }
+  std::vector<sockaddr_in6> addrs = copy_ipv6_addresses(list);
   lib().worker().post(self->strand(), [self, hr, addrs = std::move(addrs), fatal]() mutable {
     self->on_bootstrap_result(hr, std::move(addrs), fatal != FALSE);
   });
@@ -109,15 +98,20 @@ void instance::schedule_bootstrap_retry() {
     auto self = weak.lock();
     if (ec || !self || self->closing.load() || self->status() == DRT_FAULTED) return;
     if (self->resolve_running_) return;
-    bool fatal = false;
-    const HRESULT hr = self->start_bootstrap_round(&fatal);
-    if (FAILED(hr) && fatal) {
-      self->fault(hr);
-    } else if (FAILED(hr)) {
-      self->round_last_failure_ = hr;
-      self->schedule_bootstrap_retry();
-    }
+    self->run_later_bootstrap_round();
   }));
+}
+
+// A round after the first: a fatal failure faults the instance, any other one is retried.
+void instance::run_later_bootstrap_round() {
+  bool fatal = false;
+  const HRESULT hr = start_bootstrap_round(&fatal);
+  if (FAILED(hr) && fatal) {
+    fault(hr);
+  } else if (FAILED(hr)) {
+    round_last_failure_ = hr;
+    schedule_bootstrap_retry();
+  }
 }
 
 void instance::on_address_change() {
@@ -131,10 +125,7 @@ void instance::on_address_change() {
   }
   if (status() == DRT_NO_NETWORK && !resolve_running_) {
     retry_step_ = 0;
-    bool fatal = false;
-    const HRESULT hr = start_bootstrap_round(&fatal);
-    if (FAILED(hr) && fatal) fault(hr);
-    else if (FAILED(hr)) schedule_bootstrap_retry();
+    run_later_bootstrap_round();
   } else if (bootstrap_registered_) {
     bootstrap_registered_ = false;  // endpoints changed: announce them again
     register_with_bootstrap();
