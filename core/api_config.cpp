@@ -13,6 +13,8 @@ namespace {
 using runtime::node_config;
 
 std::vector<runtime::provider_param> transport_params(const runtime::transport_config& t) {
+  // A plugin transport gets only its options; the ipv6-udp keys do not apply to it.
+  if (t.plugin && t.provider != "ipv6-udp") return t.options;
   std::vector<runtime::provider_param> p{integer_param("scope", t.scope), integer_param("scope_id", t.scope_id),
                                          integer_param("port", t.port),
                                          integer_param("locality_threshold", t.locality_threshold)};
@@ -58,22 +60,35 @@ struct created_set {
     transport = security = bootstrap = nullptr;
     return out;
   }
+  // Runs after a failure was reported: keep that failure's detail, which the deletions would reset.
   ~created_set() {
+    const std::string detail = last_error_detail();
     for (auto& f : release()) f();
+    set_last_error_detail(detail);
   }
 };
+
+// Loading or creating a provider fails after parsing; say where in the file it was chosen.
+HRESULT located_failure(HRESULT hr, const node_config& c, const runtime::provider_origin& origin) {
+  std::string specifics = last_error_detail();
+  const std::string message = DrtErrorMessage(hr);
+  if (specifics.rfind(message, 0) == 0) specifics.erase(0, message.size());
+  while (!specifics.empty() && specifics.front() == ' ') specifics.erase(0, 1);
+  return fail(hr, c.path + ':' + std::to_string(origin.line) + ": " + origin.key + ": " + specifics);
+}
 
 HRESULT create_all(const node_config& c, created_set& made) {
   HRESULT hr = create_provider_from(c.transport.plugin.value_or(builtin_transport_plugin), DRT_PROVIDER_KIND_TRANSPORT,
                                     c.transport.provider, transport_params(c.transport), c.base_directory,
                                     &made.transport);
-  if (FAILED(hr)) return hr;
+  if (FAILED(hr)) return located_failure(hr, c, c.transport.origin);
   hr = create_provider_from(c.security.plugin.value_or(builtin_security_plugin), DRT_PROVIDER_KIND_SECURITY,
                             c.security.provider, security_params(c.security), c.base_directory, &made.security);
-  if (FAILED(hr)) return hr;
-  return create_provider_from(c.bootstrap.plugin.value_or(builtin_bootstrap_plugin), DRT_PROVIDER_KIND_BOOTSTRAP,
-                              c.bootstrap.provider, bootstrap_params(c.bootstrap), c.base_directory,
-                              &made.bootstrap);
+  if (FAILED(hr)) return located_failure(hr, c, c.security.origin);
+  hr = create_provider_from(c.bootstrap.plugin.value_or(builtin_bootstrap_plugin), DRT_PROVIDER_KIND_BOOTSTRAP,
+                            c.bootstrap.provider, bootstrap_params(c.bootstrap), c.base_directory, &made.bootstrap);
+  if (FAILED(hr)) return located_failure(hr, c, c.bootstrap.origin);
+  return hr;
 }
 
 HRESULT open_from_config(const char* path, int event_fd, const void* context, HDRT* out) {

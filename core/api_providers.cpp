@@ -68,7 +68,7 @@ extern "C" DRT_EXPORT HRESULT DrtLoadProviderPlugin(const char* pszNameOrPath, H
     if (pszNameOrPath == nullptr || *pszNameOrPath == '\0') return fail(E_INVALIDARG, "no plugin name or path");
     if (HRESULT hr = library_check(); FAILED(hr)) return hr;
     auto obj = std::make_shared<plugin_handle_object>();
-    if (HRESULT hr = drt::runtime::load_plugin(pszNameOrPath, obj->plugin); FAILED(hr)) return hr;
+    if (HRESULT hr = drt::core::lib().plugins.load(pszNameOrPath, obj->plugin); FAILED(hr)) return hr;
     *phPlugin = lib().handles.insert(handle_kind::plugin, obj);
     return succeed();
   });
@@ -239,7 +239,7 @@ extern "C" DRT_EXPORT HRESULT DrtCreateDerivedKey(const DRT_DATA* pLocalCert, DR
     }
     if (HRESULT hr = library_check(); FAILED(hr)) return hr;
     std::shared_ptr<drt::runtime::loaded_plugin> plugin;
-    if (HRESULT hr = drt::runtime::load_plugin(builtin_security_plugin, plugin); FAILED(hr)) return hr;
+    if (HRESULT hr = drt::core::lib().plugins.load(builtin_security_plugin, plugin); FAILED(hr)) return hr;
     const DRT_PROVIDER_DESCRIPTOR* d = plugin->find(DRT_PROVIDER_KIND_SECURITY, "derived-key");
     if (d == nullptr || d->DeriveKey == nullptr) {
       return fail(DRT_E_PLUGIN_NO_SUCH_PROVIDER, plugin->path() + " offers no 'derived-key' key derivation");

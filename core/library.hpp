@@ -51,6 +51,7 @@ class library {
  public:
   handle_table handles;
   fd_notifier notifier;
+  runtime::plugin_cache plugins;
 
   runtime::worker& worker();
 

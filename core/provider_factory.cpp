@@ -134,7 +134,7 @@ HRESULT create_provider_from(std::string_view plugin, DRT_PROVIDER_KIND kind, st
                              std::vector<runtime::provider_param> params, std::string base_directory,
                              void** out) {
   factory_request req;
-  if (HRESULT hr = runtime::load_plugin(plugin, req.plugin); FAILED(hr)) return hr;
+  if (HRESULT hr = lib().plugins.load(plugin, req.plugin); FAILED(hr)) return hr;
   req.kind = kind;
   req.provider = std::move(provider);
   req.params = std::move(params);

@@ -53,7 +53,7 @@ struct provider_choice {
 // the loader would resolve it against the process's working directory.
 HRESULT parse_provider_choice(context& cx, const section& s, key_list builtins, bool required,
                               std::string& provider, std::optional<std::string>& plugin,
-                              provider_choice& out) {
+                              provider_origin& origin, provider_choice& out) {
   std::optional<located<std::string>> plugin_text;
   if (HRESULT hr = get_string(cx, s, "plugin", plugin_text); FAILED(hr)) return hr;
   if (plugin_text) {
@@ -72,6 +72,8 @@ HRESULT parse_provider_choice(context& cx, const section& s, key_list builtins, 
   }
   out.builtin = contains(builtins, provider);
   out.phrase = "provider " + in_quotes(provider);
+  origin.line = plugin_text ? plugin_text->line : (name ? name->line : s.line);
+  origin.key = s.key(plugin_text ? "plugin" : "provider");
   if (!out.builtin && !plugin) {
     std::string known;
     for (std::string_view b : builtins) known += (known.empty() ? "" : ", ") + in_quotes(b);
@@ -191,7 +193,7 @@ HRESULT parse_ipv6_udp_keys(context& cx, const section& s, transport_config& out
 HRESULT parse_transport_table(context& cx, const section& s, transport_config& out) {
   provider_choice chosen;
   HRESULT hr =
-      parse_provider_choice(cx, s, transport_builtins, false, out.provider, out.plugin, chosen);
+      parse_provider_choice(cx, s, transport_builtins, false, out.provider, out.plugin, out.origin, chosen);
   if (FAILED(hr)) return hr;
   const key_list allowed =
       chosen.builtin ? key_list(transport_keys) : key_list(plugin_provider_keys);
@@ -261,7 +263,7 @@ HRESULT parse_local_credential(context& cx, const section& s, security_config& o
 HRESULT parse_security_table(context& cx, const section& s, security_config& out) {
   provider_choice chosen;
   HRESULT hr =
-      parse_provider_choice(cx, s, security_builtins, true, out.provider, out.plugin, chosen);
+      parse_provider_choice(cx, s, security_builtins, true, out.provider, out.plugin, out.origin, chosen);
   if (FAILED(hr)) return hr;
   const bool derived = out.provider == "derived-key";
   const key_list allowed = derived ? key_list(security_keys) : key_list(plugin_provider_keys);
@@ -379,7 +381,7 @@ HRESULT parse_multicast_keys(context& cx, const section& s, bootstrap_config& ou
 HRESULT parse_bootstrap_table(context& cx, const section& s, bootstrap_config& out) {
   provider_choice chosen;
   HRESULT hr =
-      parse_provider_choice(cx, s, bootstrap_builtins, true, out.provider, out.plugin, chosen);
+      parse_provider_choice(cx, s, bootstrap_builtins, true, out.provider, out.plugin, out.origin, chosen);
   if (FAILED(hr)) return hr;
   key_list allowed = plugin_provider_keys;
   if (out.provider == "static") allowed = static_keys;

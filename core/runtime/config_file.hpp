@@ -24,6 +24,13 @@ struct provider_param {
   std::vector<std::uint8_t> bytes;  // DRT_PARAM_BYTES
 };
 
+// Where a provider was chosen in the file, so that a failure to load or create it (which only
+// happens after parsing) still names the file, the line and the key.
+struct provider_origin {
+  std::uint32_t line = 1;
+  std::string key;  // "security.plugin" when the plugin key is set, else "security.provider"
+};
+
 struct transport_config {
   std::optional<std::string> plugin;  // name or path; unset = built-in "transport-ipv6"
   std::string provider = "ipv6-udp";
@@ -33,6 +40,7 @@ struct transport_config {
   std::uint16_t port = 0;
   std::uint32_t locality_threshold = 0;
   std::vector<provider_param> options;  // from [transport.options]
+  provider_origin origin;
 };
 
 struct security_config {
@@ -43,6 +51,7 @@ struct security_config {
   bool has_root_cert = false;
   bool has_local_cert = false;
   std::vector<provider_param> options;
+  provider_origin origin;
 };
 
 struct bootstrap_config {
@@ -55,6 +64,7 @@ struct bootstrap_config {
   std::optional<std::string> group;   // multicast "[ff..]:port"
   std::string cloud_name;             // multicast
   std::vector<provider_param> options;
+  provider_origin origin;
 };
 
 struct node_config {

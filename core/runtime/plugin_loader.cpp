@@ -10,8 +10,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
 
 namespace drt::runtime {
 namespace fs = std::filesystem;
@@ -42,10 +40,6 @@ class mapped_plugin final : public loaded_plugin {
  private:
   boost::dll::shared_library lib_;
 };
-
-// Files already mapped, by canonical path: loading one twice shares the mapping.
-std::mutex g_cache_mutex;
-std::map<std::string, std::weak_ptr<loaded_plugin>> g_cache;
 
 bool is_path(std::string_view s) { return s.find('/') != std::string_view::npos; }
 
@@ -188,21 +182,23 @@ HRESULT normalize_descriptor(const DRT_PLUGIN_DESCRIPTOR* in, const std::string&
   return S_OK;
 }
 
-HRESULT load_plugin(std::string_view name_or_path, std::shared_ptr<loaded_plugin>& out) {
+HRESULT plugin_cache::load(std::string_view name_or_path, std::shared_ptr<loaded_plugin>& out) {
   fs::path file;
   HRESULT hr = resolve(name_or_path, file);
   if (FAILED(hr)) return hr;
   std::error_code ec;
   const fs::path canonical = fs::weakly_canonical(file, ec);
   const std::string cache_key = ec ? file.string() : canonical.string();
-  std::lock_guard lock(g_cache_mutex);
-  if (auto cached = g_cache[cache_key].lock()) {
+  std::lock_guard lock(mutex_);
+  // Forget entries whose plugin is gone, so the map stays as small as what is loaded.
+  std::erase_if(mapped_, [](const auto& entry) { return entry.second.expired(); });
+  if (auto cached = mapped_[cache_key].lock()) {
     out = std::move(cached);
     return S_OK;
   }
   hr = map_file(ec ? file : canonical, out);
   if (FAILED(hr)) return hr;
-  g_cache[cache_key] = out;
+  mapped_[cache_key] = out;
   return S_OK;
 }
 

@@ -8,7 +8,9 @@
 #include <drt/drt_provider.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +23,19 @@ class loaded_plugin;
 // directory next to libdrt (the build tree mirrors the install tree).
 std::vector<std::filesystem::path> plugin_search_directories();
 
-// Loads by path (contains '/') or by name. On failure returns a DRT_E_PLUGIN_* code (or
-// E_OUTOFMEMORY) and sets the last-error detail (paths tried, dlerror text, what is malformed).
-[[nodiscard]] HRESULT load_plugin(std::string_view name_or_path,
-                                  std::shared_ptr<loaded_plugin>& out);
+// The files mapped so far, by canonical path, so that loading one file twice shares one mapping
+// (and one copy of its static state). Entries are weak: a plugin is unmapped when the last
+// loaded_plugin referring to it goes. Thread-safe. libdrt has one, in core::library.
+class plugin_cache {
+ public:
+  // Loads by path (contains '/') or by name. On failure returns a DRT_E_PLUGIN_* code (or
+  // E_OUTOFMEMORY) and sets the last-error detail (paths tried, dlerror text, what is malformed).
+  [[nodiscard]] HRESULT load(std::string_view name_or_path, std::shared_ptr<loaded_plugin>& out);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::weak_ptr<loaded_plugin>> mapped_;
+};
 
 // Checks a descriptor as the loader does and copies it, normalized, into `out_descriptor` and
 // `out_providers`. Exposed for unit tests of the ABI rules. Sets the detail on failure.
