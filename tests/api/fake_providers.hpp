@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 namespace drt_test {
@@ -67,6 +68,7 @@ struct fake_bootstrap {
   BOOL init_fatal = FALSE;
   HRESULT final_result = DRT_E_NO_MORE;
   int attached = 0, detached = 0, ended = 0, registered = 0, unregistered = 0, init_calls = 0;
+  std::function<void()> on_issue_resolve;  // runs inside IssueResolve, i.e. inside a provider callback
   DRT_BOOTSTRAP_PROVIDER table{};
 
   fake_bootstrap() {
@@ -89,7 +91,9 @@ struct fake_bootstrap {
     table.IssueResolve = [](void* c, void* cb_ctx, DRT_BOOTSTRAP_RESOLVE_CALLBACK cb, DRT_BOOTSTRAP_RESOLVE_CONTEXT,
                             BOOL*) -> HRESULT {
       // First node of a cloud: no peers; the final call comes from inside IssueResolve.
-      cb(static_cast<fake_bootstrap*>(c)->final_result, cb_ctx, nullptr, FALSE);
+      auto* self = static_cast<fake_bootstrap*>(c);
+      if (self->on_issue_resolve) self->on_issue_resolve();
+      cb(self->final_result, cb_ctx, nullptr, FALSE);
       return S_OK;
     };
     table.EndResolve = [](void* c, DRT_BOOTSTRAP_RESOLVE_CONTEXT) { ++static_cast<fake_bootstrap*>(c)->ended; };

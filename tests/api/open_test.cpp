@@ -206,6 +206,17 @@ TEST_F(DrtOpenTest, RaisesAloneWhenTheBootstrapRoundFindsNoNode) {
   close(fd);
 }
 
+TEST_F(DrtOpenTest, TransportCannotBeDeletedFromACallbackOfItsInstance) {
+  HRESULT from_callback = S_OK;
+  bootstrap.on_issue_resolve = [&] { from_callback = DrtDeleteTransport(htransport); };
+  HDRT h = nullptr;
+  ASSERT_EQ(DrtOpen(&settings, -1, nullptr, &h), S_OK);
+  EXPECT_EQ(next_status(h), DRT_ALONE);
+  EXPECT_EQ(from_callback, DRT_E_TRANSPORT_EXECUTING_CALLBACK);
+  EXPECT_EQ(DrtDeleteTransport(htransport), DRT_E_TRANSPORT_STILL_BOUND) << "outside the callback: still bound";
+  DrtClose(h);
+}
+
 TEST_F(DrtOpenTest, RaisesNoNetworkWhenTheTransportHasNoAddress) {
   transport.has_address = false;
   const int fd = eventfd(0, EFD_CLOEXEC);
