@@ -5,7 +5,7 @@
 //
 // Proof layout: major minor | key(32) | nonce(16) | flags(LE32) | n | n * (port BE16, addr 16) |
 //               SHA-256(payload)(32) | HMAC-SHA256(secret, all bytes before)(32)
-#include <drt/drt_provider.h>
+#include <drt/provider_helpers.hpp>
 
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -53,18 +53,9 @@ bytes sha256(const std::uint8_t* p, std::size_t n) {
   return out;
 }
 
-HRESULT give(const bytes& b, DRT_DATA* out) {
-  if (out == nullptr) return S_OK;
-  *out = {};
-  if (b.empty()) return S_OK;
-  auto* p = static_cast<std::uint8_t*>(std::malloc(b.size()));
-  if (p == nullptr) return E_OUTOFMEMORY;
-  std::memcpy(p, b.data(), b.size());
-  *out = {static_cast<std::uint32_t>(b.size()), p};
-  return S_OK;
-}
+HRESULT give(const bytes& b, DRT_DATA* out) { return drt::provider::give_bytes(b, out); }
 
-bool valid(const DRT_DATA* d) { return d == nullptr || d->cb == 0 || d->pb != nullptr; }
+bool valid(const DRT_DATA* d) { return drt::provider::well_formed(d); }
 
 HRESULT attach(void* c) {
   bool expected = false;
@@ -99,8 +90,8 @@ HRESULT secure_and_pack(void* c, void*, std::uint8_t major, std::uint8_t minor, 
     return E_INVALIDARG;
   }
   if (nonce != nullptr && nonce->cb != 0 && nonce->cb != 16) return E_INVALIDARG;
-  const int n = addresses ? addresses->iAddressCount : 0;
-  if (n < 0 || n > static_cast<int>(max_addresses)) return E_INVALIDARG;
+  const auto endpoints = drt::provider::read_address_list(addresses, static_cast<int>(max_addresses));
+  if (!endpoints) return E_INVALIDARG;
   if (!self(c)->attached) return DRT_E_SECURITYPROVIDER_NOT_ATTACHED;
   bytes proof = {major, minor};
   proof.insert(proof.end(), key->pb, key->pb + 32);
@@ -108,14 +99,11 @@ HRESULT secure_and_pack(void* c, void*, std::uint8_t major, std::uint8_t minor, 
   const std::uint8_t* np = nonce && nonce->cb == 16 ? nonce->pb : zero.data();
   proof.insert(proof.end(), np, np + 16);
   for (int i = 0; i < 4; ++i) proof.push_back(static_cast<std::uint8_t>(flags >> (8 * i)));
-  proof.push_back(static_cast<std::uint8_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const SOCKET_ADDRESS& a = addresses->Address[i];
-    if (a.lpSockaddr == nullptr || a.iSockaddrLength < static_cast<int>(sizeof(sockaddr_in6))) return E_INVALIDARG;
-    const auto* s6 = reinterpret_cast<const sockaddr_in6*>(a.lpSockaddr);
-    const auto* port = reinterpret_cast<const std::uint8_t*>(&s6->sin6_port);
+  proof.push_back(static_cast<std::uint8_t>(endpoints->size()));
+  for (const sockaddr_in6& s6 : *endpoints) {
+    const auto* port = reinterpret_cast<const std::uint8_t*>(&s6.sin6_port);
     proof.insert(proof.end(), port, port + 2);
-    proof.insert(proof.end(), s6->sin6_addr.s6_addr, s6->sin6_addr.s6_addr + 16);
+    proof.insert(proof.end(), s6.sin6_addr.s6_addr, s6.sin6_addr.s6_addr + 16);
   }
   const bytes empty;
   const bytes h = payload && payload->cb ? sha256(payload->pb, payload->cb) : bytes(hash_size, 0);
@@ -174,30 +162,25 @@ HRESULT validate_and_unpack(void* c, DRT_DATA* proof, DRT_DATA*, DRT_DATA*, DRT_
     if (HRESULT hr = give(bytes(secured_payload->pb, secured_payload->pb + secured_payload->cb), payload); FAILED(hr)) return hr;
   }
   if (addresses) {
-    const std::size_t block = sizeof(SOCKET_ADDRESS_LIST) + n * (sizeof(SOCKET_ADDRESS) + sizeof(sockaddr_in6));
-    auto* raw = static_cast<std::uint8_t*>(std::calloc(1, block));
-    if (raw == nullptr) return E_OUTOFMEMORY;
-    auto* list = reinterpret_cast<SOCKET_ADDRESS_LIST*>(raw);
-    auto* entries = reinterpret_cast<sockaddr_in6*>(raw + sizeof(SOCKET_ADDRESS_LIST) + n * sizeof(SOCKET_ADDRESS));
-    list->iAddressCount = static_cast<int>(n);
+    std::vector<sockaddr_in6> entries(n);
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t* e = p + fixed + 18 * i;
       entries[i].sin6_family = AF_INET6;
       std::memcpy(&entries[i].sin6_port, e, 2);
       std::memcpy(entries[i].sin6_addr.s6_addr, e + 2, 16);
-      list->Address[i].lpSockaddr = reinterpret_cast<sockaddr*>(&entries[i]);
-      list->Address[i].iSockaddrLength = sizeof(sockaddr_in6);
     }
-    *addresses = list;
+    *addresses = drt::provider::make_address_list(entries);
+    if (*addresses == nullptr) return E_OUTOFMEMORY;
   }
   return S_OK;
 }
 
-void free_data(void*, void* p) {
+void free_data(void* c, void* p) {
 #if defined(BROKEN_LEAKS)
+  (void)c;
   (void)p;  // the defect: buffers are never released
 #else
-  std::free(p);
+  drt::provider::free_data(c, p);
 #endif
 }
 
@@ -262,16 +245,15 @@ HRESULT create(const DRT_PROVIDER_CONFIG* config, DRT_SECURITY_PROVIDER** out) {
   const char fallback[] = "conformance reference secret";
   p->secret.assign(fallback, fallback + sizeof fallback - 1);
   for (std::uint32_t i = 0; config != nullptr && i < config->cParams; ++i) {
-    const DRT_PROVIDER_PARAM& param = config->pParams[i];
-    if (std::strcmp(param.pszName, "secret") == 0 && param.eType == DRT_PARAM_STRING && param.pszValue) {
-      p->secret.assign(param.pszValue, param.pszValue + std::strlen(param.pszValue));
-      continue;
-    }
-    if (config->cbErrorDetail > 0) {
-      std::snprintf(config->pszErrorDetail, config->cbErrorDetail, "psk: unknown setting '%s'", param.pszName);
-    }
+    const char* name = config->pParams[i].pszName;
+    if (std::strcmp(name, "secret") == 0 || std::strcmp(name, "options.secret") == 0) continue;
+    drt::provider::error_detail(config, std::string("psk: unknown setting '") + name + "'");
     delete p;
     return DRT_E_CONFIG_INVALID;
+  }
+  if (const DRT_PROVIDER_PARAM* secret = drt::provider::find_param(config, "secret");
+      secret != nullptr && secret->eType == DRT_PARAM_STRING && secret->pszValue != nullptr) {
+    p->secret.assign(secret->pszValue, secret->pszValue + std::strlen(secret->pszValue));
   }
   DRT_SECURITY_PROVIDER& t = p->table;
   t.pvContext = p;
