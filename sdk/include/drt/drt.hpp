@@ -84,37 +84,55 @@ std::optional<std::vector<std::max_align_t>> fetch_record(SizeFn size_fn, CopyFn
   check(copy_fn(size, reinterpret_cast<T*>(storage.data())));
   return storage;
 }
+// Owns one C API handle and releases it exactly once with Release; movable, not copyable.
+template <typename Handle, void (*Release)(Handle)>
+class unique_handle {
+ public:
+  unique_handle() = default;
+  explicit unique_handle(Handle h) noexcept : h_(h) {}
+  unique_handle(unique_handle&& o) noexcept : h_(std::exchange(o.h_, Handle{})) {}
+  unique_handle& operator=(unique_handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      h_ = std::exchange(o.h_, Handle{});
+    }
+    return *this;
+  }
+  unique_handle(const unique_handle&) = delete;
+  unique_handle& operator=(const unique_handle&) = delete;
+  ~unique_handle() { reset(); }
+
+  void reset() noexcept {
+    if (h_ != Handle{}) Release(std::exchange(h_, Handle{}));
+  }
+  [[nodiscard]] Handle native_handle() const noexcept { return h_; }
+  [[nodiscard]] Handle get() const noexcept { return h_; }
+
+ protected:
+  Handle h_{};
+};
+
+// Releases whose HRESULT a destructor cannot act on: DRT_E_STILL_IN_USE cannot happen for a
+// plugin (providers hold their own reference to the library); a transport still bound to an open
+// instance stays until that instance closes; ending a search twice is E_HANDLE.
+inline void unload_plugin(HDRT_PLUGIN h) { (void)DrtUnloadProviderPlugin(h); }
+inline void delete_transport(HDRT_TRANSPORT h) { (void)DrtDeleteTransport(h); }
+inline void end_search(HDRT_SEARCH_CONTEXT h) { (void)DrtEndSearch(h); }
 }  // namespace detail
 
 /* ---- Providers ---------------------------------------------------------------------------- */
 
 /* A loaded provider plugin (DrtLoadProviderPlugin). Providers made from it keep the library
  * loaded on their own, so this object may go first. */
-class plugin {
+class plugin : public detail::unique_handle<HDRT_PLUGIN, detail::unload_plugin> {
  public:
   explicit plugin(const std::string& name_or_path) { check(DrtLoadProviderPlugin(name_or_path.c_str(), &h_)); }
-  plugin(plugin&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  plugin& operator=(plugin&& o) noexcept {
-    if (this != &o) { reset(); h_ = std::exchange(o.h_, nullptr); }
-    return *this;
-  }
-  plugin(const plugin&) = delete;
-  plugin& operator=(const plugin&) = delete;
-  ~plugin() { reset(); }
 
   [[nodiscard]] const DRT_PLUGIN_DESCRIPTOR& descriptor() const {
     const DRT_PLUGIN_DESCRIPTOR* d = nullptr;
     check(DrtGetPluginDescriptor(h_, &d));
     return *d;
   }
-  [[nodiscard]] HDRT_PLUGIN native_handle() const noexcept { return h_; }
-
- private:
-  // DRT_E_STILL_IN_USE cannot happen: providers hold their own reference to the library.
-  void reset() noexcept {
-    if (h_ != nullptr) (void)DrtUnloadProviderPlugin(std::exchange(h_, nullptr));
-  }
-  HDRT_PLUGIN h_ = nullptr;
 };
 
 /* Provider options for the *FromPlugin factories: named typed values (docs/provider-abi.md). */
@@ -172,36 +190,11 @@ class provider_config {
   DRT_PROVIDER_CONFIG config_{};
 };
 
-namespace detail {
-// An owned provider table pointer released by Deleter (a DrtDelete* function).
-template <typename Table, void (*Deleter)(Table*)>
-class owned_provider {
- public:
-  owned_provider() = default;
-  explicit owned_provider(Table* p) noexcept : p_(p) {}
-  owned_provider(owned_provider&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  owned_provider& operator=(owned_provider&& o) noexcept {
-    if (this != &o) { reset(); p_ = std::exchange(o.p_, nullptr); }
-    return *this;
-  }
-  owned_provider(const owned_provider&) = delete;
-  owned_provider& operator=(const owned_provider&) = delete;
-  ~owned_provider() { reset(); }
-  [[nodiscard]] Table* get() const noexcept { return p_; }
-  void reset() noexcept {
-    if (p_ != nullptr) Deleter(std::exchange(p_, nullptr));
-  }
-
- private:
-  Table* p_ = nullptr;
-};
-}  // namespace detail
-
 /* A security provider made by the library or a plugin; deleting it while an instance uses it is
  * deferred by the library until that instance closes. */
-class security_provider : public detail::owned_provider<DRT_SECURITY_PROVIDER, DrtDeleteSecurityProvider> {
+class security_provider : public detail::unique_handle<DRT_SECURITY_PROVIDER*, DrtDeleteSecurityProvider> {
  public:
-  using owned_provider::owned_provider;
+  using unique_handle::unique_handle;
   static security_provider null() {
     DRT_SECURITY_PROVIDER* p = nullptr;
     check(DrtCreateNullSecurityProvider(&p));
@@ -222,9 +215,9 @@ class security_provider : public detail::owned_provider<DRT_SECURITY_PROVIDER, D
   }
 };
 
-class bootstrap_provider : public detail::owned_provider<DRT_BOOTSTRAP_PROVIDER, DrtDeleteBootstrapProvider> {
+class bootstrap_provider : public detail::unique_handle<DRT_BOOTSTRAP_PROVIDER*, DrtDeleteBootstrapProvider> {
  public:
-  using owned_provider::owned_provider;
+  using unique_handle::unique_handle;
   static bootstrap_provider dns(std::uint16_t port, const std::string& host) {
     DRT_BOOTSTRAP_PROVIDER* p = nullptr;
     check(DrtCreateDnsBootstrapResolver(port, host.c_str(), &p));
@@ -243,18 +236,9 @@ class bootstrap_provider : public detail::owned_provider<DRT_BOOTSTRAP_PROVIDER,
 };
 
 /* A transport handle (HDRT_TRANSPORT), deleted with DrtDeleteTransport. */
-class transport {
+class transport : public detail::unique_handle<HDRT_TRANSPORT, detail::delete_transport> {
  public:
-  transport() = default;
-  explicit transport(HDRT_TRANSPORT h) noexcept : h_(h) {}
-  transport(transport&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  transport& operator=(transport&& o) noexcept {
-    if (this != &o) { reset(); h_ = std::exchange(o.h_, nullptr); }
-    return *this;
-  }
-  transport(const transport&) = delete;
-  transport& operator=(const transport&) = delete;
-  ~transport() { reset(); }
+  using unique_handle::unique_handle;
 
   /* port 0 picks a free port; port() then tells which. */
   static transport ipv6_udp(DRT_SCOPE scope, std::uint32_t scope_id = 0, std::uint32_t locality_threshold = 0,
@@ -276,16 +260,11 @@ class transport {
     check(DrtCreateTransportFromPlugin(pl.native_handle(), provider, config ? config->native() : nullptr, &h));
     return transport(h);
   }
-  [[nodiscard]] HDRT_TRANSPORT native_handle() const noexcept { return h_; }
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
-  /* Deleting a transport an open instance still uses fails (DRT_E_TRANSPORT_STILL_BOUND); the
-   * destructor ignores that, so close nodes before their transports. */
-  void reset() noexcept {
-    if (h_ != nullptr) (void)DrtDeleteTransport(std::exchange(h_, nullptr));
-  }
+  /* Deleting a transport an open instance still uses fails (DRT_E_TRANSPORT_STILL_BOUND) and
+   * the destructor ignores that: close nodes before their transports. */
 
  private:
-  HDRT_TRANSPORT h_ = nullptr;
   std::uint16_t port_ = 0;
 };
 
@@ -325,34 +304,18 @@ struct search_options {
 /* ---- Registration and search ------------------------------------------------------------- */
 
 /* A published key; unregistered (revoked) when destroyed. */
-class registration {
+class registration : public detail::unique_handle<HDRT_REGISTRATION_CONTEXT, DrtUnregisterKey> {
  public:
-  registration() = default;
-  explicit registration(HDRT_REGISTRATION_CONTEXT h) noexcept : h_(h) {}
-  registration(registration&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  registration& operator=(registration&& o) noexcept {
-    if (this != &o) { reset(); h_ = std::exchange(o.h_, nullptr); }
-    return *this;
-  }
-  registration(const registration&) = delete;
-  registration& operator=(const registration&) = delete;
-  ~registration() { reset(); }
+  using unique_handle::unique_handle;
 
   void update(byte_view app_data) {
     DRT_DATA d = detail::as_data(app_data);
     check(DrtUpdateKey(h_, &d));
   }
-  void reset() noexcept {
-    if (h_ != nullptr) DrtUnregisterKey(std::exchange(h_, nullptr));
-  }
-  [[nodiscard]] HDRT_REGISTRATION_CONTEXT native_handle() const noexcept { return h_; }
-
- private:
-  HDRT_REGISTRATION_CONTEXT h_ = nullptr;
 };
 
 /* One running search; ended (DrtEndSearch) when destroyed. */
-class search {
+class search : public detail::unique_handle<HDRT_SEARCH_CONTEXT, detail::end_search> {
  public:
   enum class state {
     result,       // next() returned a result
@@ -365,16 +328,7 @@ class search {
     std::optional<search_result> result;
   };
 
-  search() = default;
-  explicit search(HDRT_SEARCH_CONTEXT h) noexcept : h_(h) {}
-  search(search&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  search& operator=(search&& o) noexcept {
-    if (this != &o) { reset(); h_ = std::exchange(o.h_, nullptr); }
-    return *this;
-  }
-  search(const search&) = delete;
-  search& operator=(const search&) = delete;
-  ~search() { reset(); }
+  using unique_handle::unique_handle;
 
   /* Takes the oldest queued result, or says why there is none. Other failures throw. */
   poll next() {
@@ -406,13 +360,6 @@ class search {
     const auto* list = reinterpret_cast<const DRT_ADDRESS_LIST*>(storage->data());
     return {list->AddressList, list->AddressList + list->AddressCount};
   }
-  void reset() noexcept {
-    if (h_ != nullptr) (void)DrtEndSearch(std::exchange(h_, nullptr));
-  }
-  [[nodiscard]] HDRT_SEARCH_CONTEXT native_handle() const noexcept { return h_; }
-
- private:
-  HDRT_SEARCH_CONTEXT h_ = nullptr;
 };
 
 /* ---- The node --------------------------------------------------------------------------- */
@@ -420,22 +367,9 @@ class search {
 /* One DRT instance (HDRT); closed when destroyed. Registrations and searches made from it must be
  * destroyed first (the library tolerates the other order: DrtClose invalidates their handles and
  * their destructors then do nothing harmful). Providers passed in settings must outlive it. */
-class node {
+class node : public detail::unique_handle<HDRT, DrtClose> {
  public:
-  node() = default;
-  explicit node(HDRT h) noexcept : h_(h) {}
-  node(node&& o) noexcept : h_(std::exchange(o.h_, nullptr)), open_result_(o.open_result_) {}
-  node& operator=(node&& o) noexcept {
-    if (this != &o) {
-      close();
-      h_ = std::exchange(o.h_, nullptr);
-      open_result_ = o.open_result_;
-    }
-    return *this;
-  }
-  node(const node&) = delete;
-  node& operator=(const node&) = delete;
-  ~node() { close(); }
+  using unique_handle::unique_handle;
 
   /* DrtOpen. event_fd: -1 or an eventfd made readable while events are queued. */
   static node open(const DRT_SETTINGS& settings, int event_fd = -1, const void* context = nullptr) {
@@ -532,13 +466,10 @@ class node {
     return name;
   }
 
-  void close() noexcept {
-    if (h_ != nullptr) DrtClose(std::exchange(h_, nullptr));
-  }
-  [[nodiscard]] HDRT native_handle() const noexcept { return h_; }
+  /* DrtClose; also what the destructor does. */
+  void close() noexcept { reset(); }
 
  private:
-  HDRT h_ = nullptr;
   HRESULT open_result_ = S_OK;
 };
 
