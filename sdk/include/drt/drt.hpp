@@ -139,35 +139,19 @@ class plugin : public detail::unique_handle<HDRT_PLUGIN, detail::unload_plugin> 
 class provider_config {
  public:
   provider_config& set(const char* name, const char* text) {
-    DRT_PROVIDER_PARAM p{};
-    p.pszName = name;
-    p.eType = DRT_PARAM_STRING;
-    p.pszValue = text;
-    params_.push_back(p);
+    add(name, DRT_PARAM_STRING).pszValue = text;
     return *this;
   }
   provider_config& set(const char* name, std::int64_t number) {
-    DRT_PROVIDER_PARAM p{};
-    p.pszName = name;
-    p.eType = DRT_PARAM_INTEGER;
-    p.llValue = number;
-    params_.push_back(p);
+    add(name, DRT_PARAM_INTEGER).llValue = number;
     return *this;
   }
   provider_config& set_flag(const char* name, bool value) {
-    DRT_PROVIDER_PARAM p{};
-    p.pszName = name;
-    p.eType = DRT_PARAM_BOOLEAN;
-    p.llValue = value ? 1 : 0;
-    params_.push_back(p);
+    add(name, DRT_PARAM_BOOLEAN).llValue = value ? 1 : 0;
     return *this;
   }
   provider_config& set(const char* name, byte_view bytes) {
-    DRT_PROVIDER_PARAM p{};
-    p.pszName = name;
-    p.eType = DRT_PARAM_BYTES;
-    p.data = detail::as_data(bytes);
-    params_.push_back(p);
+    add(name, DRT_PARAM_BYTES).data = detail::as_data(bytes);
     return *this;
   }
   provider_config& base_directory(const char* dir) {
@@ -185,6 +169,12 @@ class provider_config {
   }
 
  private:
+  DRT_PROVIDER_PARAM& add(const char* name, DRT_PARAM_TYPE type) {
+    DRT_PROVIDER_PARAM& p = params_.emplace_back();
+    p.pszName = name;
+    p.eType = type;
+    return p;
+  }
   std::vector<DRT_PROVIDER_PARAM> params_;
   const char* base_dir_ = nullptr;
   DRT_PROVIDER_CONFIG config_{};
