@@ -290,3 +290,20 @@ TEST(DrtErrorMessage, KnowsEveryDocumentedCodeAndFallsBack) {
 }
 
 }  // namespace
+
+namespace {
+
+// spec/api.md §5.7.2: PNRP does not exist off Windows; the functions exist so code ports, and say so.
+TEST(DrtPnrpBootstrapResolver, IsNotImplementedAndSaysWhatToUseInstead) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  DRT_BOOTSTRAP_PROVIDER* resolver = reinterpret_cast<DRT_BOOTSTRAP_PROVIDER*>(&resolver);
+  EXPECT_EQ(DrtCreatePnrpBootstrapResolver(TRUE, "0.peer", "Global_", nullptr, &resolver), E_NOTIMPL);
+  EXPECT_EQ(resolver, nullptr);
+  EXPECT_NE(std::string(DrtGetLastErrorDetail()).find("use the static, multicast or DNS resolver"), std::string::npos)
+      << DrtGetLastErrorDetail();
+  DrtDeletePnrpBootstrapResolver(nullptr);  // harmless
+#pragma GCC diagnostic pop
+}
+
+}  // namespace
