@@ -444,6 +444,10 @@ HRESULT parse_config_file(const std::string& path, node_config& out) {
     return core::fail(core::hresult_from_errno(err),
                       path + ": cannot read: " + config::errno_text(err));
   }
+  return parse_config_text(path, text, out);
+}
+
+HRESULT parse_config_text(const std::string& path, const std::string& text, node_config& out) {
   toml::table root;
   if (HRESULT hr = config::parse_toml(path, text, root); FAILED(hr)) return hr;
   config::context cx{path, config::base_directory_of(path), std::nullopt};

@@ -84,6 +84,10 @@ struct node_config {
 // sets the thread's last-error detail to "<message> <path>:<line>: <key>: <problem>".
 [[nodiscard]] HRESULT parse_config_file(const std::string& path, node_config& out);
 
+// The same for text already read; `path` names the file in messages and anchors relative paths.
+// Exposed for the fuzz target (tests/fuzz/fuzz_config.cpp).
+[[nodiscard]] HRESULT parse_config_text(const std::string& path, const std::string& text, node_config& out);
+
 // Parses "[addr]:port" or "[addr%ifname]:port" (the form of `bootstrap.peers` and
 // `bootstrap.group`): AF_INET6, port in network byte order, scope id from ifname (if_nametoindex).
 // nullopt if the text has another form, the port is above 65535 or no interface has that name.
