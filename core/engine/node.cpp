@@ -188,6 +188,16 @@ void node::impl::flush_leaf_set_events() {
 
 void node::impl::after_cache_change() {
   flush_leaf_set_events();
+  // §1.4: a cached entry validated without a CPA that would now qualify for a leaf set is
+  // re-checked with NeedCpa.
+  if (!s.keys.empty() && !s.rechecking) {
+    s.rechecking = true;
+    std::vector<route_entry> recheck;
+    for (const auto& e : n.cache_.entries())
+      if (!e.with_cpa && n.cache_.would_enter_leaf_set(e.key)) recheck.push_back(e.to_route_entry());
+    for (const auto& r : recheck) consider_route_entry(r, std::nullopt, 0, false);
+    s.rechecking = false;
+  }
   const bool has_validated = !n.cache_.empty();
   if (has_validated && n.status_ != node_status::active && n.status_ != node_status::faulted && !n.local_endpoints_.empty())
     set_status(node_status::active);

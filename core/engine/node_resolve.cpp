@@ -376,11 +376,17 @@ void node::impl::start_refill() {
   for (const auto& ls : n.cache_.leaf_sets()) {
     for (bool above : {false, true}) {
       const auto& side = above ? ls.above : ls.below;
-      if (sent >= 2 || side.empty() || side.size() >= leaf_set_side_max) continue;
+      if (sent >= 2 || side.empty()) continue;
       if (std::find(s.refill_exhausted.begin(), s.refill_exhausted.end(), std::make_pair(ls.local, above)) != s.refill_exhausted.end())
         continue;
-      const cache_entry* far = n.cache_.find_key(side.back());
-      if (far == nullptr) continue;
+      // A side with fewer than 5 entries asks its farthest entry F for F ± 1 (§3.11 step 4).
+      // OpenDRT extension for a full side (docs/simulator.md "Deviations"): ask the nearest
+      // entry for what lies just beyond our 4th, which finds a closer 5th that the flood chain
+      // missed; flagged path = own endpoint + entries 1..4.
+      const bool full = side.size() >= leaf_set_side_max;
+      const cache_entry* far = n.cache_.find_key(full ? side.front() : side.back());
+      const cache_entry* edge = full ? n.cache_.find_key(side[leaf_set_side_max - 2]) : far;
+      if (far == nullptr || edge == nullptr) continue;
       message m;
       m.type = message_type::lookup;
       lookup_controls c;
@@ -388,11 +394,11 @@ void node::impl::start_refill() {
       c.criteria = static_cast<std::uint8_t>(resolve_criteria::nearest);
       c.reason = static_cast<std::uint8_t>(resolve_reason::cache_maintenance);
       m.lookup = c;
-      m.target_id = above ? add_small(far->key, 1) : sub_small(far->key, 1);
+      m.target_id = above ? add_small(edge->key, 1) : sub_small(edge->key, 1);
       m.validate_id = far->key;
       std::vector<endpoint> path{local_source()};
-      for (const auto& k : side)
-        if (const cache_entry* e = n.cache_.find_key(k); e && path.size() < flagged_path_max) path.push_back(e->preferred());
+      for (std::size_t i = 0; i < side.size() && i < (full ? leaf_set_side_max - 1 : side.size()); ++i)
+        if (const cache_entry* e = n.cache_.find_key(side[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
       m.endpoints = std::move(path);
       pending_request p;
       p.why = purpose::refill;

@@ -145,6 +145,7 @@ struct node_state {
   double lookup_tokens = 50;
   std::uint64_t lookup_tokens_ms = 0;
   bool closed = false;
+  bool rechecking = false;
   std::uint64_t now_ms = 0;
 };
 

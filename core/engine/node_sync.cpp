@@ -273,8 +273,11 @@ void node::impl::flood_new_leaf_entry(const route_entry& e, const std::optional<
   if (flooded.size() > flagged_path_max) flooded.erase(flooded.begin(), flooded.end() - static_cast<std::ptrdiff_t>(flagged_path_max));
   for (const auto& [ep, key] : recipients) send_flood(&e, nullptr, nullptr, ep, key, flooded, false);
   // [D19] a node that reached us by FLOOD from someone else learns its neighbours from us.
-  if (origin) {
-    const bool from_itself = std::any_of(e.addresses.begin(), e.addresses.end(), [&](const ipv6_address& a) {
+  // OpenDRT extension (docs/simulator.md "Deviations"): also when it reached us any other way
+  // than by its own FLOOD (sync, LOOKUP hop, refill), because the flood chain alone leaves
+  // some older neighbours unaware of a new node and full leaf sets are never refilled.
+  {
+    const bool from_itself = origin && std::any_of(e.addresses.begin(), e.addresses.end(), [&](const ipv6_address& a) {
       return a == origin->sender.address && e.port == origin->sender.port;
     });
     if (!from_itself) {
