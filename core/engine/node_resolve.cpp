@@ -183,7 +183,8 @@ void node::impl::on_authority_for_lookup(const message& m, const endpoint& from,
   const std::uint16_t f = m.flags.value_or(0);
   if (p.why == purpose::refill) {
     // §3.11 step 4: a referral goes through §3.4; nothing new marks the side exhausted.
-    if (m.route && !n.cache_.contains_identical(*m.route) && !publishes(m.route->key)) {
+    if (m.route && !n.cache_.contains_identical(*m.route) && !publishes(m.route->key) &&
+        n.cache_.would_enter_leaf_set(m.route->key)) {
       consider_route_entry(*m.route, std::nullopt, 0, false);
     } else {
       s.refill_exhausted.emplace_back(p.validate_key, p.refill_above);
@@ -373,20 +374,27 @@ void node::impl::complete_search(search_state& st) {
 // §3.11 step 4: leaf-set refill, at most 2 LOOKUPs per tick.
 void node::impl::start_refill() {
   int sent = 0;
+  ++s.refill_tick;
   for (const auto& ls : n.cache_.leaf_sets()) {
     for (bool above : {false, true}) {
       const auto& side = above ? ls.above : ls.below;
       if (sent >= 2 || side.empty()) continue;
-      if (std::find(s.refill_exhausted.begin(), s.refill_exhausted.end(), std::make_pair(ls.local, above)) != s.refill_exhausted.end())
-        continue;
-      // A side with fewer than 5 entries asks its farthest entry F for F ± 1 (§3.11 step 4).
-      // OpenDRT extension for a full side (docs/simulator.md "Deviations"): ask the nearest
-      // entry for what lies just beyond our 4th, which finds a closer 5th that the flood chain
-      // missed; flagged path = own endpoint + entries 1..4.
       const bool full = side.size() >= leaf_set_side_max;
-      const cache_entry* far = n.cache_.find_key(full ? side.front() : side.back());
-      const cache_entry* edge = full ? n.cache_.find_key(side[leaf_set_side_max - 2]) : far;
-      if (far == nullptr || edge == nullptr) continue;
+      // A side with fewer than 5 entries asks its farthest entry F for F ± 1 (§3.11 step 4).
+      // OpenDRT extension for a full side (docs/simulator.md "Deviations"): each tick asks its
+      // nearest entry what lies just beyond its j-th entry (j = 4 every other tick, else 3, 2, 1),
+      // with entries 1..j flagged; a referral closer than our (j+1)-th is a member the flood
+      // chain missed. The flood chain of §3.6 alone leaves some leaf sets one member short.
+      std::size_t j = 0;
+      if (full) {
+        j = s.refill_tick % 2 == 0 ? leaf_set_side_max - 1 : leaf_set_side_max - 2 - (s.refill_tick / 2) % (leaf_set_side_max - 2);
+      } else if (std::find(s.refill_exhausted.begin(), s.refill_exhausted.end(), std::make_pair(ls.local, above)) !=
+                 s.refill_exhausted.end()) {
+        continue;
+      }
+      const cache_entry* ask = n.cache_.find_key(full ? side.front() : side.back());
+      const cache_entry* edge = n.cache_.find_key(full ? side[j - 1] : side.back());
+      if (ask == nullptr || edge == nullptr) continue;
       message m;
       m.type = message_type::lookup;
       lookup_controls c;
@@ -395,17 +403,18 @@ void node::impl::start_refill() {
       c.reason = static_cast<std::uint8_t>(resolve_reason::cache_maintenance);
       m.lookup = c;
       m.target_id = above ? add_small(edge->key, 1) : sub_small(edge->key, 1);
-      m.validate_id = far->key;
+      m.validate_id = ask->key;
       std::vector<endpoint> path{local_source()};
-      for (std::size_t i = 0; i < side.size() && i < (full ? leaf_set_side_max - 1 : side.size()); ++i)
+      const std::size_t flagged_entries = full ? j : side.size();
+      for (std::size_t i = 0; i < flagged_entries; ++i)
         if (const cache_entry* e = n.cache_.find_key(side[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
       m.endpoints = std::move(path);
       pending_request p;
       p.why = purpose::refill;
-      p.entry = far->to_route_entry();
+      p.entry = ask->to_route_entry();
       p.validate_key = ls.local;
       p.refill_above = above;
-      send_request(std::move(m), far->preferred(), std::move(p));
+      send_request(std::move(m), ask->preferred(), std::move(p));
       ++sent;
     }
   }

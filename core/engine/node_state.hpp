@@ -137,6 +137,7 @@ struct node_state {
   // maintenance
   std::uint64_t maintenance_ms = 0;
   int spread_arc = 0;
+  std::uint64_t refill_tick = 0;
   int spread_fruitless = 0;
   bool spread_paused = false;
   std::size_t spread_cache_size = 0;
