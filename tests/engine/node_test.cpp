@@ -1,0 +1,228 @@
+// Engine unit tests: two or three nodes driven by hand, datagrams passed between them directly.
+#include "engine/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace drt::engine;
+
+namespace {
+
+endpoint ep(int i) {
+  endpoint e;
+  e.address = {0x20, 0x01, 0x0d, 0xb8};
+  e.address[15] = static_cast<std::uint8_t>(i);
+  e.port = 3540;
+  return e;
+}
+
+// A tiny hand-driven network: delivers every datagram after 10 ms, in order.
+struct trio {
+  seeded_random rng{42};
+  null_security sec;
+  std::vector<std::unique_ptr<node>> nodes;
+  std::uint64_t now = 0;
+  std::vector<std::pair<int, outgoing_datagram>> wire;
+  std::vector<node_event> events;
+  std::map<std::uint64_t, std::vector<search_result>> results;
+
+  int add() {
+    nodes.push_back(std::make_unique<node>(node_config{}, rng, sec));
+    const int i = static_cast<int>(nodes.size()) - 1;
+    nodes[i]->set_local_endpoints(now, {ep(i + 1)});
+    drain(i);
+    return i;
+  }
+  void drain(int i) {
+    for (auto& d : nodes[i]->take_datagrams()) wire.emplace_back(i, std::move(d));
+    for (auto& e : nodes[i]->take_events()) events.push_back(e);
+    for (auto& r : nodes[i]->take_search_results()) results[r.search_id].push_back(r);
+    for (auto& b : nodes[i]->take_bootstrap_requests()) {
+      std::vector<endpoint> peers;
+      for (int j = 0; j < static_cast<int>(nodes.size()); ++j) if (j != i) peers.push_back(ep(j + 1));
+      nodes[i]->add_bootstrap_endpoints(now, b.round_id, peers, true);
+      drain(i);
+    }
+  }
+  void step(std::uint64_t ms) {
+    for (std::uint64_t t = 0; t < ms; t += 10) {
+      now += 10;
+      auto batch = std::move(wire);
+      wire.clear();
+      for (auto& [from, d] : batch) {
+        const int to = d.to.address[15] - 1;
+        if (to < 0 || to >= static_cast<int>(nodes.size())) continue;
+        nodes[to]->on_datagram(now, d.from, d.to, d.data);
+        drain(to);
+      }
+      for (int i = 0; i < static_cast<int>(nodes.size()); ++i)
+        if (nodes[i]->next_wakeup_ms() <= now) { nodes[i]->on_timer(now); drain(i); }
+    }
+  }
+};
+
+key256 k(std::uint64_t top) { key256 x; x.limb[3] = top; return x; }
+
+}  // namespace
+
+TEST(Node, StartsInNoNetworkAndBecomesAloneWhenNobodyAnswers) {
+  trio t;
+  t.nodes.push_back(std::make_unique<node>(node_config{}, t.rng, t.sec));
+  EXPECT_EQ(t.nodes[0]->status(), node_status::no_network);
+  t.nodes[0]->set_local_endpoints(0, {ep(1)});
+  t.drain(0);
+  t.step(6000);
+  EXPECT_EQ(t.nodes[0]->status(), node_status::alone);
+  ASSERT_FALSE(t.events.empty());
+  EXPECT_EQ(t.events.back().type, node_event::kind::status_changed);
+  EXPECT_EQ(t.events.back().status, node_status::alone);
+}
+
+TEST(Node, TwoPublishersFindEachOtherAndBecomeActive) {
+  trio t;
+  t.add();
+  ASSERT_EQ(t.nodes[0]->register_key(t.now, k(1), {1}), S_OK);
+  t.step(6000);
+  t.add();
+  ASSERT_EQ(t.nodes[1]->register_key(t.now, k(2), {2}), S_OK);
+  t.step(3000);
+  EXPECT_EQ(t.nodes[0]->status(), node_status::active);
+  EXPECT_EQ(t.nodes[1]->status(), node_status::active);
+  EXPECT_TRUE(t.nodes[0]->cache().in_any_leaf_set(k(2)));
+  EXPECT_TRUE(t.nodes[1]->cache().in_any_leaf_set(k(1)));
+  const bool saw_added = std::any_of(t.events.begin(), t.events.end(), [](const node_event& e) {
+    return e.type == node_event::kind::leafset_key_changed && e.added;
+  });
+  EXPECT_TRUE(saw_added);
+}
+
+TEST(Node, ExactSearchReturnsTheAppDataThenNoMore) {
+  trio t;
+  for (int i = 0; i < 3; ++i) {
+    t.add();
+    ASSERT_EQ(t.nodes[i]->register_key(t.now, k(100 + i), {static_cast<std::uint8_t>(i), 7}), S_OK);
+    t.step(6000);
+  }
+  std::uint64_t id = 0;
+  search_info info;
+  info.target = k(102);
+  ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
+  t.drain(0);
+  t.step(3000);
+  const auto& r = t.results[id];
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].hr, S_OK);
+  EXPECT_EQ(r[0].type, match_type::exact);
+  EXPECT_EQ(r[0].key, k(102));
+  EXPECT_EQ(r[0].app_data, (bytes{2, 7}));
+  EXPECT_EQ(r[1].hr, DRT_E_NO_MORE);
+  EXPECT_FALSE(t.nodes[0]->search_path(id).empty());
+}
+
+TEST(Node, AbsentKeyEndsWithNoMoreAndLocalKeyOnlyWhenAllowed) {
+  trio t;
+  for (int i = 0; i < 2; ++i) {
+    t.add();
+    ASSERT_EQ(t.nodes[i]->register_key(t.now, k(100 + i), {1}), S_OK);
+    t.step(6000);
+  }
+  search_info info;
+  info.target = k(555);
+  std::uint64_t id = 0;
+  ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
+  t.drain(0);
+  t.step(3000);
+  ASSERT_EQ(t.results[id].size(), 1u);
+  EXPECT_EQ(t.results[id][0].hr, DRT_E_NO_MORE);
+  // Own key: excluded unless fAllowCurrentInstanceMatch.
+  info.target = k(100);
+  ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
+  t.drain(0);
+  t.step(3000);
+  EXPECT_EQ(t.results[id].size(), 1u);
+  info.allow_current_instance_match = true;
+  ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
+  t.drain(0);
+  t.step(3000);
+  ASSERT_EQ(t.results[id].size(), 2u);
+  EXPECT_EQ(t.results[id][0].key, k(100));
+  EXPECT_FALSE(t.results[id][0].publisher.has_value());
+}
+
+TEST(Node, IterativeSearchPausesBeforeEveryLookup) {
+  trio t;
+  for (int i = 0; i < 3; ++i) {
+    t.add();
+    ASSERT_EQ(t.nodes[i]->register_key(t.now, k(100 + i), {1}), S_OK);
+    t.step(6000);
+  }
+  search_info info;
+  info.target = k(102);
+  info.iterative = true;
+  std::uint64_t id = 0;
+  const auto lookups_before = t.nodes[0]->counters().lookups_sent;
+  ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
+  t.drain(0);
+  t.step(2000);
+  ASSERT_EQ(t.results[id].size(), 1u);
+  EXPECT_EQ(t.results[id][0].type, match_type::intermediate);
+  EXPECT_EQ(t.nodes[0]->counters().lookups_sent, lookups_before);  // paused: nothing sent
+  for (int i = 0; i < 10 && t.nodes[0]->search_active(id); ++i) {
+    (void)t.nodes[0]->continue_search(t.now, id);
+    t.drain(0);
+    t.step(1000);
+  }
+  ASSERT_GE(t.results[id].size(), 3u);
+  EXPECT_EQ(t.results[id][t.results[id].size() - 2].type, match_type::exact);
+  EXPECT_EQ(t.results[id].back().hr, DRT_E_NO_MORE);
+}
+
+TEST(Node, UnregisterRevokesTheKeyAtItsNeighbours) {
+  trio t;
+  for (int i = 0; i < 3; ++i) {
+    t.add();
+    ASSERT_EQ(t.nodes[i]->register_key(t.now, k(100 + i), {1}), S_OK);
+    t.step(6000);
+  }
+  ASSERT_TRUE(t.nodes[0]->cache().in_any_leaf_set(k(101)));
+  ASSERT_EQ(t.nodes[1]->unregister_key(t.now, k(101)), S_OK);
+  t.drain(1);
+  t.step(2000);
+  EXPECT_EQ(t.nodes[0]->cache().find_key(k(101)), nullptr);
+  EXPECT_EQ(t.nodes[2]->cache().find_key(k(101)), nullptr);
+}
+
+TEST(Node, GarbageIsCountedAndNeverCrashes) {
+  trio t;
+  t.add();
+  seeded_random noise(9);
+  for (int i = 0; i < 2000; ++i) {
+    bytes d(20 + noise.uniform(200));
+    for (auto& b : d) b = static_cast<std::uint8_t>(noise.next_u64());
+    if (i % 2 == 0) { d[0] = 0; d[1] = 0x10; d[2] = 0; d[3] = 12; d[4] = 0x51; d[5] = 1; d[7] = static_cast<std::uint8_t>(noise.uniform(12)); }
+    t.nodes[0]->on_datagram(t.now, ep(9), ep(1), d);
+  }
+  EXPECT_EQ(t.nodes[0]->counters().dropped_total(), 2000u);
+  t.nodes[0]->on_datagram(t.now, [] { auto e = ep(9); e.port = 1023; return e; }(), ep(1), bytes(20, 0));
+  EXPECT_EQ(t.nodes[0]->counters().dropped_total(), 2001u);
+}
+
+TEST(Node, RetransmitsAnUnansweredRequestTwiceWithTheSameId) {
+  trio t;
+  t.nodes.push_back(std::make_unique<node>(node_config{}, t.rng, t.sec));
+  t.nodes[0]->set_local_endpoints(0, {ep(1)});
+  (void)t.nodes[0]->take_bootstrap_requests();
+  const endpoint silent = ep(50);
+  t.nodes[0]->add_bootstrap_endpoints(0, 1, std::span(&silent, 1), true);
+  auto first = t.nodes[0]->take_datagrams();
+  ASSERT_EQ(first.size(), 1u);
+  std::vector<bytes> sent{first[0].data};
+  for (std::uint64_t now = 100; now <= 5000; now += 100) {
+    t.nodes[0]->on_timer(now);
+    for (auto& d : t.nodes[0]->take_datagrams()) if (d.to == silent) sent.push_back(d.data);
+  }
+  ASSERT_EQ(sent.size(), 3u);  // §7 item 12
+  EXPECT_EQ(sent[0], sent[1]);
+  EXPECT_EQ(sent[1], sent[2]);
+}

@@ -1,0 +1,123 @@
+// tests/sim: a deterministic network of DRT engines on virtual time (design.md "testing";
+// style.md "Simulator"). One 64-bit seed drives topology, faults and workload; the same seed
+// gives the same trace hash. Single-threaded; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/node.hpp"
+
+namespace drt::sim {
+
+struct network_config {
+  double loss_pct = 0;             // each datagram lost with this probability
+  double duplicate_pct = 0;        // each datagram delivered twice with this probability
+  double reorder_pct = 0;          // each datagram delayed by up to 2 × latency_ms_mean extra
+  std::uint32_t latency_ms_mean = 40;  // per-link base latency, uniform in [5, 2·mean − 5]
+  std::uint32_t jitter_ms = 10;    // added uniformly per datagram
+  std::uint32_t bootstrap_delay_ms = 20;
+};
+
+struct lookup_outcome {
+  bool done = false;
+  std::uint64_t started_ms = 0;
+  std::uint64_t finished_ms = 0;
+  std::uint32_t lookups_sent = 0;
+  std::vector<engine::search_result> results;  // S_OK entries only
+};
+
+class network {
+ public:
+  network(std::uint64_t seed, network_config config);
+  ~network();
+
+  // Starts a node now (endpoint 2001:db8::<index>, port 3540); registers `key` if given.
+  std::size_t add_node(std::optional<engine::key256> key);
+  // Graceful: DrtClose (revocations). Otherwise the node just stops (crash / silent).
+  void remove_node(std::size_t index, bool graceful);
+  void set_config(const network_config& c) { config_ = c; }
+  void split_in_half();  // nodes with even index vs odd index; cross traffic is dropped
+  void heal();
+
+  void run_until(std::uint64_t t_ms);
+  void run_for(std::uint64_t d_ms) { run_until(now_ms_ + d_ms); }
+  std::uint64_t now_ms() const { return now_ms_; }
+
+  // Starts a search on a node; the outcome fills in as the network runs.
+  std::uint64_t start_search(std::size_t index, const engine::search_info& info);
+  const lookup_outcome& outcome(std::uint64_t handle) const { return outcomes_.at(handle); }
+  void forget(std::uint64_t handle) { outcomes_.erase(handle); }
+  // Runs until the search completes (or max_ms passes); convenience for tests.
+  const lookup_outcome& search_and_wait(std::size_t index, const engine::search_info& info, std::uint64_t max_ms = 120'000);
+
+  std::size_t size() const { return nodes_.size(); }
+  bool alive(std::size_t i) const { return nodes_[i]->alive; }
+  std::uint64_t joined_ms(std::size_t i) const { return nodes_[i]->joined_ms; }
+  const engine::node& engine(std::size_t i) const { return *nodes_[i]->engine; }
+  engine::node& engine(std::size_t i) { return *nodes_[i]->engine; }
+  std::optional<engine::key256> key_of(std::size_t i) const { return nodes_[i]->key; }
+  engine::endpoint endpoint_of(std::size_t i) const;
+  std::vector<std::size_t> live_nodes() const;
+  // Sorted keys registered by live nodes (the oracle's view).
+  std::vector<engine::key256> live_keys() const;
+  engine::random_source& rng() { return rng_; }
+
+  std::uint64_t trace_hash() const { return trace_hash_; }
+  std::uint64_t datagrams_sent() const { return datagrams_sent_; }
+  std::uint64_t datagrams_delivered() const { return datagrams_delivered_; }
+  std::uint64_t events_seen() const { return events_seen_; }
+  // Share of live publishers whose leaf sets equal the §1.4 view over all live keys.
+  double leaf_set_correct_fraction() const;
+  std::size_t engine_bytes_total() const;
+  static std::uint64_t maintenance_period_ms() { return 15'000; }
+
+ private:
+  struct sim_node {
+    std::unique_ptr<engine::node> engine;
+    std::optional<engine::key256> key;
+    engine::endpoint ep;
+    bool alive = true;
+    std::uint64_t scheduled_ms = UINT64_MAX;
+    std::uint64_t joined_ms = 0;
+  };
+  enum class event_kind : std::uint8_t { deliver, timer, bootstrap };
+  struct event {
+    std::uint64_t at_ms;
+    std::uint64_t seq;
+    event_kind kind;
+    std::uint32_t node;
+    std::uint32_t from_node;
+    std::uint64_t round_id;  // bootstrap
+    bool split_detect;
+    std::uint32_t max_results;
+    engine::bytes data;
+  };
+  struct later {
+    bool operator()(const event& a, const event& b) const { return a.at_ms != b.at_ms ? a.at_ms > b.at_ms : a.seq > b.seq; }
+  };
+
+  void push(event e);
+  void pump(std::size_t index);
+  void mix(std::uint64_t v);
+  std::uint32_t link_latency_ms(std::uint32_t a, std::uint32_t b) const;
+  std::optional<std::size_t> index_of(const engine::endpoint& e) const;
+
+  engine::seeded_random rng_;
+  engine::null_security security_;
+  network_config config_;
+  std::vector<std::unique_ptr<sim_node>> nodes_;
+  std::vector<event> queue_;  // binary heap, earliest first
+  std::uint64_t now_ms_ = 0;
+  std::uint64_t seq_ = 0;
+  bool partitioned_ = false;
+  std::uint64_t trace_hash_ = 0xcbf29ce484222325ull;
+  std::uint64_t datagrams_sent_ = 0, datagrams_delivered_ = 0, events_seen_ = 0;
+  std::unordered_map<std::uint64_t, lookup_outcome> outcomes_;  // (node << 32 | search id)
+};
+
+}  // namespace drt::sim

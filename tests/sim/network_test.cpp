@@ -1,0 +1,169 @@
+// Simulator tests of small networks (≤ 200 nodes): correctness against a brute-force oracle,
+// determinism, partition heal and churn with loss. Each prints its seed for replay.
+#include "sim/network.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace drt;
+using engine::key256;
+
+namespace {
+
+key256 random_key(engine::random_source& r) {
+  key256 k;
+  for (auto& l : k.limb) l = r.next_u64();
+  return k;
+}
+
+void build(sim::network& net, engine::random_source& w, int n) {
+  for (int i = 0; i < n; ++i) {
+    net.add_node(random_key(w));
+    net.run_for(20);
+  }
+  net.run_for(60'000);
+}
+
+std::string replay(std::uint64_t seed) { return "seed=" + std::to_string(seed); }
+
+}  // namespace
+
+TEST(SimCorrectness, EveryRegisteredKeyIsFoundExactly) {
+  const std::uint64_t seed = 11;
+  SCOPED_TRACE(replay(seed));
+  sim::network net(seed, {});
+  engine::seeded_random w(seed);
+  build(net, w, 120);
+  EXPECT_GE(net.leaf_set_correct_fraction(), 0.95);
+  int ok = 0, total = 0;
+  for (std::size_t i = 0; i < net.size(); i += 3) {
+    engine::search_info info;
+    info.target = *net.key_of(i);
+    const auto& out = net.search_and_wait(w.uniform(net.size()), info);
+    ++total;
+    ok += out.done && out.results.size() == 1 && out.results[0].key == info.target ? 1 : 0;
+  }
+  EXPECT_EQ(ok, total);
+}
+
+TEST(SimCorrectness, AbsentKeysEndWithNoMore) {
+  const std::uint64_t seed = 12;
+  SCOPED_TRACE(replay(seed));
+  sim::network net(seed, {});
+  engine::seeded_random w(seed);
+  build(net, w, 80);
+  for (int i = 0; i < 20; ++i) {
+    engine::search_info info;
+    info.target = random_key(w);
+    const auto& out = net.search_and_wait(w.uniform(net.size()), info);
+    EXPECT_TRUE(out.done);
+    EXPECT_TRUE(out.results.empty());
+  }
+}
+
+TEST(SimCorrectness, NearestAndRangeSearchesAgreeWithTheOracle) {
+  const std::uint64_t seed = 13;
+  SCOPED_TRACE(replay(seed));
+  sim::network net(seed, {});
+  engine::seeded_random w(seed);
+  build(net, w, 100);
+  const auto keys = net.live_keys();
+  int agree = 0, total = 0;
+  for (int i = 0; i < 30; ++i) {
+    engine::search_info info;
+    info.target = random_key(w);
+    const bool range = i % 2 == 1;
+    const key256 width = engine::div_small(engine::key_max(), 25);
+    info.minimum = range ? engine::sub_mod(info.target, width) : key256{};
+    info.maximum = range ? engine::add_mod(info.target, width) : engine::key_max();
+    if (range && info.target < *info.minimum) info.minimum = key256{};
+    if (range && *info.maximum < info.target) info.maximum = engine::key_max();
+    info.max_endpoints = range ? 3 : 1;
+    std::vector<key256> oracle;
+    for (const auto& k : keys) if (!(k < *info.minimum) && !(*info.maximum < k)) oracle.push_back(k);
+    std::sort(oracle.begin(), oracle.end(), [&](auto& a, auto& b) { return engine::closer_to(info.target, a, b); });
+    if (oracle.size() > info.max_endpoints) oracle.resize(info.max_endpoints);
+    const auto& out = net.search_and_wait(w.uniform(net.size()), info);
+    std::vector<key256> got;
+    for (const auto& r : out.results) got.push_back(r.key);
+    ++total;
+    agree += got == oracle ? 1 : 0;
+    for (const auto& k : got) EXPECT_FALSE(k < *info.minimum || *info.maximum < k);  // §7 item 30
+  }
+  EXPECT_EQ(agree, total);
+}
+
+TEST(SimDeterminism, TheSameSeedGivesTheSameTraceHash) {
+  auto run = [](std::uint64_t seed) {
+    sim::network net(seed, {.loss_pct = 2, .duplicate_pct = 1, .reorder_pct = 5});
+    engine::seeded_random w(seed);
+    for (int i = 0; i < 40; ++i) { net.add_node(random_key(w)); net.run_for(30); }
+    net.run_for(20'000);
+    for (int i = 0; i < 10; ++i) {
+      engine::search_info info;
+      info.target = *net.key_of(w.uniform(net.size()));
+      net.start_search(w.uniform(net.size()), info);
+    }
+    net.run_for(10'000);
+    return net.trace_hash();
+  };
+  const auto a = run(77), b = run(77), c = run(78);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST(SimPartition, AllKeysResolveWithinThreeMaintenancePeriodsAfterHeal) {
+  const std::uint64_t seed = 21;
+  SCOPED_TRACE(replay(seed));
+  sim::network net(seed, {});
+  engine::seeded_random w(seed);
+  build(net, w, 100);
+  net.split_in_half();
+  net.run_for(120'000);
+  // During the split each half forgets the other.
+  std::size_t cross = 0;
+  for (const auto& e : net.engine(0).cache().leaf_sets().front().above)
+    for (std::size_t j = 1; j < net.size(); j += 2) cross += *net.key_of(j) == e ? 1 : 0;
+  EXPECT_EQ(cross, 0u);
+  net.heal();
+  net.run_for(3 * sim::network::maintenance_period_ms());
+  int ok = 0, total = 0;
+  for (std::size_t i = 0; i < net.size(); i += 2) {
+    engine::search_info info;
+    info.target = *net.key_of(i + 1 < net.size() ? i + 1 : i);
+    const auto& out = net.search_and_wait(i, info);  // even node looks up an odd node's key
+    ++total;
+    ok += out.results.size() == 1 && out.results[0].key == info.target ? 1 : 0;
+  }
+  EXPECT_EQ(ok, total);
+}
+
+TEST(SimChurn, LiveKeysStayResolvableUnderChurnAndLoss) {
+  const std::uint64_t seed = 31;
+  SCOPED_TRACE(replay(seed));
+  sim::network net(seed, {});
+  engine::seeded_random w(seed);
+  build(net, w, 150);
+  net.set_config({.loss_pct = 1});
+  int ok = 0, total = 0;
+  for (int minute = 0; minute < 2; ++minute) {
+    for (int c = 0; c < 8; ++c) {  // ~5 % per minute
+      const auto live = net.live_nodes();
+      net.remove_node(live[w.uniform(live.size())], c % 2 == 0);
+      net.add_node(random_key(w));
+      net.run_for(7'500);
+    }
+    for (int i = 0; i < 25; ++i) {
+      const auto live = net.live_nodes();
+      std::size_t target = live[w.uniform(live.size())];
+      if (net.now_ms() < net.joined_ms(target) + 30'000) continue;
+      engine::search_info info;
+      info.target = *net.key_of(target);
+      const auto& out = net.search_and_wait(live[w.uniform(live.size())], info);
+      ++total;
+      ok += out.results.size() == 1 && out.results[0].key == info.target ? 1 : 0;
+    }
+  }
+  EXPECT_GE(ok * 100, total * 95) << ok << "/" << total;
+}

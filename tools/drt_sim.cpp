@@ -1,0 +1,265 @@
+// drt-sim: builds a simulated DRT cloud of N engines on virtual time, runs lookups from random
+// nodes and prints one JSON line of figures (issue #5; docs/simulator.md). Progress on stderr.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "sim/network.hpp"
+
+namespace {
+
+using drt::engine::key256;
+
+double peak_rss_mib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+key256 random_key(drt::engine::random_source& r) {
+  key256 k;
+  for (auto& l : k.limb) l = r.next_u64();
+  return k;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())) - 1));
+  return v[i];
+}
+
+struct options {
+  std::size_t nodes = 1000;
+  std::size_t lookups = 1000;
+  double churn_pct_per_min = 0;
+  double loss_pct = 0;
+  double duplicate_pct = 0;
+  double reorder_pct = 0;
+  bool partition = false;
+  std::uint64_t seed = 1;
+  bool json_only = false;
+  std::uint32_t join_interval_ms = 0;
+  std::uint32_t lookup_rate_per_s = 500;
+  std::uint32_t latency_ms_mean = 40;
+  std::uint64_t settle_ms = 45'000;
+  std::uint64_t partition_ms = 60'000;
+};
+
+// Picks the oracle's answer: the registered keys in [min,max] closest to target (§1.1 order).
+std::vector<key256> oracle_nearest(const std::vector<key256>& keys, const key256& target, const key256& lo, const key256& hi,
+                                   std::size_t k) {
+  std::vector<key256> in;
+  for (auto it = std::lower_bound(keys.begin(), keys.end(), lo); it != keys.end() && !(hi < *it); ++it) in.push_back(*it);
+  std::sort(in.begin(), in.end(), [&](const key256& a, const key256& b) { return drt::engine::closer_to(target, a, b); });
+  if (in.size() > k) in.resize(k);
+  return in;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"drt-sim: a deterministic simulation of a DRT cloud (OpenDRT protocol engine, null security).\n"
+               "Builds --nodes engines that each register one random key, waits for convergence, runs --lookups\n"
+               "searches from random nodes (80% exact lookups of registered keys, 10% of absent keys, 10% nearest\n"
+               "and range searches checked against a brute-force oracle) and prints one JSON line last."};
+  options o;
+  app.add_option("--nodes,-n", o.nodes, "Number of nodes (each publishes one key)")->check(CLI::Range(2, 2'000'000));
+  app.add_option("--lookups,-l", o.lookups, "Number of searches to run after convergence");
+  app.add_option("--churn", o.churn_pct_per_min, "Churn: percent of nodes leaving (and as many joining) per virtual minute during the lookups")->check(CLI::Range(0.0, 100.0));
+  app.add_option("--loss", o.loss_pct, "Percent of datagrams lost")->check(CLI::Range(0.0, 100.0));
+  app.add_option("--duplicate", o.duplicate_pct, "Percent of datagrams delivered twice")->check(CLI::Range(0.0, 100.0));
+  app.add_option("--reorder", o.reorder_pct, "Percent of datagrams given an extra random delay (reordering)")->check(CLI::Range(0.0, 100.0));
+  app.add_flag("--partition", o.partition, "After convergence split the cloud in two halves for --partition-ms, heal, wait 3 maintenance periods, then run the lookups");
+  app.add_option("--partition-ms", o.partition_ms, "Virtual duration of the partition");
+  app.add_option("--seed,-s", o.seed, "64-bit seed; the same seed gives the same run and trace hash");
+  app.add_flag("--json", o.json_only, "Print only the JSON line on stdout (progress still goes to stderr)");
+  app.add_option("--join-interval-ms", o.join_interval_ms, "Virtual time between two joins while building (default: 20 ms up to 1,000 nodes, 10 up to 10,000, else 5)");
+  app.add_option("--lookup-rate", o.lookup_rate_per_s, "Searches started per virtual second");
+  app.add_option("--latency-ms", o.latency_ms_mean, "Mean one-way link latency (per link uniform in [5, 2*mean-5], plus 0-10 ms jitter)");
+  app.add_option("--settle-ms", o.settle_ms, "Virtual time to wait after the last join before the lookups");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto wall_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
+  if (o.join_interval_ms == 0) o.join_interval_ms = o.nodes <= 1000 ? 20 : o.nodes <= 10'000 ? 10 : 5;
+
+  drt::sim::network_config cfg;
+  cfg.loss_pct = 0;  // loss starts with the lookups
+  cfg.duplicate_pct = o.duplicate_pct;
+  cfg.reorder_pct = o.reorder_pct;
+  cfg.latency_ms_mean = o.latency_ms_mean;
+  drt::sim::network net(o.seed, cfg);
+  drt::engine::seeded_random workload(o.seed ^ 0x9E3779B97F4A7C15ull);
+
+  // 1. Build. Loss and churn apply only after convergence, so the figures measure the steady state.
+  std::fprintf(stderr, "drt-sim: seed=0x%" PRIx64 " building %zu nodes\n", o.seed, o.nodes);
+  for (std::size_t i = 0; i < o.nodes; ++i) {
+    net.add_node(random_key(workload));
+    net.run_for(o.join_interval_ms);
+    if ((i + 1) % 5000 == 0)
+      std::fprintf(stderr, "drt-sim: %zu nodes joined, t=%.0f s virtual, %.1f s wall\n", i + 1, net.now_ms() / 1000.0, wall_s());
+  }
+  net.run_for(o.settle_ms);
+  const double leaf_ok = net.leaf_set_correct_fraction();
+  std::fprintf(stderr, "drt-sim: converged at t=%.0f s virtual, %.1f s wall; leaf sets correct %.4f\n", net.now_ms() / 1000.0,
+               wall_s(), leaf_ok);
+
+  // 2. Partition and heal.
+  if (o.partition) {
+    net.split_in_half();
+    net.run_for(o.partition_ms);
+    net.heal();
+    std::fprintf(stderr, "drt-sim: partition healed at t=%.0f s virtual\n", net.now_ms() / 1000.0);
+    net.run_for(3 * drt::sim::network::maintenance_period_ms());
+  }
+
+  // 3. Lookups (with churn).
+  struct pending_lookup {
+    std::uint64_t handle;
+    int kind;  // 0 exact present, 1 absent, 2 nearest, 3 range
+    key256 target, lo, hi;
+    std::size_t want;
+    std::vector<key256> oracle;
+  };
+  std::vector<pending_lookup> pending;
+  std::size_t exact_total = 0, exact_ok = 0, absent_total = 0, absent_ok = 0, near_total = 0, near_ok = 0, range_total = 0,
+              range_ok = 0;
+  std::vector<double> hops, latencies;
+  const std::uint64_t msgs_before = net.datagrams_sent();
+  const std::uint64_t interval_ms = std::max<std::uint64_t>(1, 1000 / std::max<std::uint32_t>(1, o.lookup_rate_per_s));
+  const std::uint64_t per_tick = std::max<std::uint64_t>(1, o.lookup_rate_per_s / 1000);
+  double churn_credit = 0;
+  std::size_t issued = 0;
+  auto collect = [&](bool all) {
+    for (auto it = pending.begin(); it != pending.end();) {
+      const auto& out = net.outcome(it->handle);
+      if (!out.done && !all) { ++it; continue; }
+      const auto& r = out.results;
+      bool ok = false;
+      if (it->kind == 0) ok = r.size() == 1 && r[0].key == it->target && r[0].type == drt::engine::match_type::exact;
+      else if (it->kind == 1) ok = out.done && r.empty();
+      else {
+        ok = out.done && r.size() == it->oracle.size();
+        for (std::size_t i = 0; ok && i < r.size(); ++i) ok = r[i].key == it->oracle[i];
+      }
+      if (out.done && it->kind <= 1) {
+        hops.push_back(out.lookups_sent);
+        latencies.push_back(static_cast<double>(out.finished_ms - out.started_ms));
+      }
+      (it->kind == 0 ? exact_ok : it->kind == 1 ? absent_ok : it->kind == 2 ? near_ok : range_ok) += ok ? 1 : 0;
+      net.forget(it->handle);
+      it = pending.erase(it);
+    }
+  };
+  cfg.loss_pct = o.loss_pct;
+  net.set_config(cfg);
+  if (o.loss_pct > 0) std::fprintf(stderr, "drt-sim: loss %.2f%% from now on\n", o.loss_pct);
+  while (issued < o.lookups) {
+    // churn: leaves and joins at the configured rate
+    churn_credit += o.churn_pct_per_min / 100.0 * static_cast<double>(o.nodes) * static_cast<double>(interval_ms) / 60'000.0;
+    while (churn_credit >= 1.0) {
+      churn_credit -= 1.0;
+      const auto live = net.live_nodes();
+      const std::size_t victim = live[workload.uniform(live.size())];
+      net.remove_node(victim, workload.uniform(2) == 0);
+      net.add_node(random_key(workload));
+    }
+    for (std::uint64_t t = 0; t < per_tick && issued < o.lookups; ++t, ++issued) {
+      const auto live = net.live_nodes();
+      const std::size_t from = live[workload.uniform(live.size())];
+      if (net.engine(from).status() != drt::engine::node_status::active) continue;
+      const auto keys = net.live_keys();
+      pending_lookup p{};
+      const std::uint64_t dice = workload.uniform(100);
+      drt::engine::search_info info;
+      if (dice < 80) {
+        // a registered key of a node that has been up for 30 s (its registration has spread)
+        std::size_t j = live[workload.uniform(live.size())];
+        for (int tries = 0; tries < 10 && net.now_ms() < net.joined_ms(j) + 30'000; ++tries) j = live[workload.uniform(live.size())];
+        if (!net.key_of(j) || net.now_ms() < net.joined_ms(j) + 30'000) continue;
+        p.kind = 0;
+        p.target = *net.key_of(j);
+        info.target = p.target;
+        ++exact_total;
+      } else if (dice < 90) {
+        p.kind = 1;
+        p.target = random_key(workload);
+        info.target = p.target;
+        ++absent_total;
+      } else {
+        p.target = random_key(workload);
+        info.target = p.target;
+        if (dice < 95 || o.churn_pct_per_min > 0) {
+          p.kind = 2;  // nearest over the whole ring
+          p.lo = key256{};
+          p.hi = drt::engine::key_max();
+          p.want = 1;
+          ++near_total;
+        } else {
+          p.kind = 3;  // range search: 3 closest within ±(2^256 / N) · 4
+          const key256 width = drt::engine::div_small(drt::engine::key_max(), std::max<std::size_t>(1, o.nodes / 4));
+          p.lo = drt::engine::sub_mod(p.target, width);
+          if (p.target < p.lo) p.lo = key256{};  // no wrap: ranges use plain comparison (§1.1)
+          p.hi = drt::engine::add_mod(p.target, width);
+          if (p.hi < p.target) p.hi = drt::engine::key_max();
+          p.want = 3;
+          ++range_total;
+        }
+        info.minimum = p.lo;
+        info.maximum = p.hi;
+        info.max_endpoints = static_cast<std::uint32_t>(p.want);
+        p.oracle = oracle_nearest(keys, p.target, p.lo, p.hi, p.want);
+      }
+      p.handle = net.start_search(from, info);
+      if (p.handle != 0) pending.push_back(std::move(p));
+    }
+    net.run_for(interval_ms);
+    collect(false);
+    if (issued % 10'000 == 0 && issued > 0)
+      std::fprintf(stderr, "drt-sim: %zu lookups issued, t=%.0f s virtual, %.1f s wall\n", issued, net.now_ms() / 1000.0, wall_s());
+  }
+  for (int i = 0; i < 1200 && !pending.empty(); ++i) {
+    net.run_for(100);
+    collect(false);
+  }
+  collect(true);
+  const std::uint64_t msgs = net.datagrams_sent() - msgs_before;
+  const std::size_t lookups_done = exact_total + absent_total + near_total + range_total;
+
+  double hops_sum = 0;
+  for (double h : hops) hops_sum += h;
+  const std::size_t live = net.live_nodes().size();
+  const double rss = peak_rss_mib();
+  char line[1600];
+  std::snprintf(line, sizeof line,
+                "{\"nodes\":%zu,\"lookups\":%zu,\"success_rate\":%.5f,\"hops_mean\":%.3f,\"hops_p99\":%.0f,"
+                "\"msgs_per_lookup\":%.2f,\"virtual_latency_p50_ms\":%.0f,\"virtual_latency_p99_ms\":%.0f,\"wall_s\":%.1f,"
+                "\"peak_rss_mib\":%.1f,\"bytes_per_node\":%.0f,\"rss_bytes_per_node\":%.0f,\"exact_lookups\":%zu,"
+                "\"absent_ok_rate\":%.5f,\"absent_lookups\":%zu,\"nearest_ok_rate\":%.5f,\"nearest_lookups\":%zu,"
+                "\"range_ok_rate\":%.5f,\"range_lookups\":%zu,\"leafset_correct\":%.4f,\"live_nodes\":%zu,"
+                "\"churn_pct_per_min\":%.2f,\"loss_pct\":%.2f,\"partition\":%s,\"seed\":%" PRIu64 ",\"virtual_s\":%.0f,"
+                "\"trace_hash\":\"%016" PRIx64 "\"}",
+                o.nodes, lookups_done, exact_total ? double(exact_ok) / double(exact_total) : 1.0,
+                hops.empty() ? 0.0 : hops_sum / double(hops.size()), percentile(hops, 0.99),
+                lookups_done ? double(msgs) / double(lookups_done) : 0.0, percentile(latencies, 0.5), percentile(latencies, 0.99),
+                wall_s(), rss, double(net.engine_bytes_total()) / double(std::max<std::size_t>(1, live)),
+                rss * 1048576.0 / double(std::max<std::size_t>(1, net.size())), exact_total,
+                absent_total ? double(absent_ok) / double(absent_total) : 1.0, absent_total,
+                near_total ? double(near_ok) / double(near_total) : 1.0, near_total,
+                range_total ? double(range_ok) / double(range_total) : 1.0, range_total, leaf_ok, live, o.churn_pct_per_min,
+                o.loss_pct, o.partition ? "true" : "false", o.seed, net.now_ms() / 1000.0, net.trace_hash());
+  if (!o.json_only)
+    std::fprintf(stderr, "drt-sim: exact %zu/%zu, absent %zu/%zu, nearest %zu/%zu, range %zu/%zu\n", exact_ok, exact_total,
+                 absent_ok, absent_total, near_ok, near_total, range_ok, range_total);
+  std::printf("%s\n", line);
+  return 0;
+}
