@@ -344,6 +344,10 @@ HRESULT chain_verifier::verify(X509* leaf, std::span<X509* const> intermediates,
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   const int n = sk_X509_num(chain);
+  if (n < 2) {  // the leaf is the root itself: the trust anchor is not a node
+    out.x509_error = X509_V_ERR_APPLICATION_VERIFICATION;
+    return DRT_E_INVALID_CERT_CHAIN;
+  }
   out.valid_from = std::numeric_limits<std::int64_t>::min();
   out.valid_until = std::numeric_limits<std::int64_t>::max();
   for (int i = 0; i < n; ++i) {

@@ -47,6 +47,7 @@ TEST_P(DerivedKeySuite, RejectsBadRemoteCredentials) {
   EXPECT_EQ(validate_credential(*theirs, cert_der_bytes(me())), DRT_E_INVALID_CERT_CHAIN);  // not PKCS#7
   EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&pki().strangers[mine]})), DRT_E_INVALID_CERT_CHAIN);
   EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&pki().p384})), DRT_E_INVALID_CERT_CHAIN);
+  EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&pki().root})), DRT_E_INVALID_CERT_CHAIN);  // not a node
   EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&pki().via_intermediate})), DRT_E_INVALID_CERT_CHAIN);
   // Two unrelated leaves: no single leaf.
   EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&me(), &pki().nodes[mine][1]})), DRT_E_INVALID_CERT_CHAIN);
