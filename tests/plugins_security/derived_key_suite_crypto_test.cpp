@@ -60,6 +60,10 @@ TEST_P(DerivedKeySuite, RejectsBadRemoteCredentials) {
   bytes longer = good;
   longer.push_back(0);
   EXPECT_EQ(validate_credential(*theirs, longer), DRT_E_INVALID_CERT_CHAIN);
+  // Larger than the largest message (37348 bytes) is refused before parsing.
+  bytes huge = good;
+  huge.resize(37349, 0);
+  EXPECT_EQ(validate_credential(*theirs, huge), DRT_E_INVALID_CERT_CHAIN);
 }
 
 // ---- SignData / VerifyData -------------------------------------------------------------------
@@ -156,6 +160,10 @@ TEST_P(DerivedKeySuite, RejectsTamperedCiphertextKeytokenOrOrder) {
   EXPECT_EQ(decrypt(*theirs, bad_token, tampered), DRT_E_INVALID_MESSAGE);
   tampered = sealed;
   EXPECT_EQ(decrypt(*theirs, bytes(token.begin(), token.end() - 1), tampered), DRT_E_INVALID_MESSAGE);
+  tampered = sealed;
+  bytes longer_token = token;
+  longer_token.push_back(0);
+  EXPECT_EQ(decrypt(*theirs, longer_token, tampered), DRT_E_INVALID_MESSAGE);
   tampered = sealed;
   EXPECT_EQ(decrypt(*theirs, {}, tampered), DRT_E_INVALID_MESSAGE);
 }

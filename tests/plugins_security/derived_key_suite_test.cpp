@@ -262,6 +262,9 @@ TEST_P(DerivedKeySuite, RejectsReplayUnderAnotherNonce) {
   const secured s = secure(*mine, derived_key_api(me()), payload, nonce_a);
   EXPECT_EQ(validate(*theirs, s.cpa, s.chain, nonce_b, s.payload).hr, DRT_E_INVALID_MESSAGE);
   EXPECT_EQ(validate(*theirs, s.cpa, s.chain, {}, s.payload).hr, DRT_E_INVALID_MESSAGE);
+  bytes long_nonce = nonce_a;
+  long_nonce.push_back(0);  // a nonce is 16 bytes: anything else is an argument error
+  EXPECT_EQ(validate(*theirs, s.cpa, s.chain, long_nonce, s.payload).hr, E_INVALIDARG);
 }
 
 TEST_P(DerivedKeySuite, RejectsTamperedSignatureAndSignedBytes) {
