@@ -2,6 +2,8 @@
 #include "derived_key_suite.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -130,6 +132,32 @@ TEST_P(DerivedKeySuite, RejectsLocalKeyOutsideBothProfiles) {
   EXPECT_EQ(hr, DRT_E_CAPABILITY_MISMATCH);
 }
 
+TEST_P(DerivedKeySuite, AcceptsRsaModuliFrom2048To4096Only) {
+  HRESULT hr = E_FAIL;
+  auto small = create(root_and(pki().rsa1024), hr);
+  EXPECT_EQ(hr, DRT_E_CAPABILITY_MISMATCH);
+  auto large = create(root_and(pki().rsa3072), hr);
+  ASSERT_EQ(hr, S_OK);
+  ASSERT_EQ(large->Attach(large->pvContext), S_OK);
+  auto theirs = attached_peer();
+  const secured s = secure(*large, derived_key_api(pki().rsa3072), payload, nonce_a);
+  ASSERT_EQ(s.hr, S_OK);
+  EXPECT_EQ(s.cpa[1] | (s.cpa[2] << 8), 2 + 384);  // a 3072-bit signature
+  EXPECT_EQ(validate(*theirs, s.cpa, s.chain, nonce_a, s.payload).hr, S_OK);
+  EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&pki().rsa1024})), DRT_E_INVALID_CERT_CHAIN);
+}
+
+TEST_P(DerivedKeySuite, RejectsChainsThroughAWeakIntermediate) {
+  HRESULT hr = E_FAIL;
+  auto p = create({{"root_cert", cert_pem_bytes(pki().root), ""},
+                   {"local_cert", pem_of(pki().via_weak, true, {&pki().weak_intermediate}), ""}},
+                  hr);
+  EXPECT_EQ(hr, DRT_E_INVALID_CERT_CHAIN);
+  auto theirs = attached_peer();
+  EXPECT_EQ(validate_credential(*theirs, pkcs7_of({&pki().via_weak, &pki().weak_intermediate})),
+            DRT_E_INVALID_CERT_CHAIN);
+}
+
 TEST_P(DerivedKeySuite, AcceptsLocalChainThroughAnIntermediate) {
   HRESULT hr = E_FAIL;
   auto p = create({{"root_cert", cert_pem_bytes(pki().root), ""},
@@ -151,6 +179,27 @@ TEST_P(DerivedKeySuite, SecondAttachIsInUse) {
   EXPECT_EQ(p->Attach(p->pvContext), DRT_E_SECURITYPROVIDER_IN_USE);
   p->Detach(p->pvContext);
   EXPECT_EQ(p->Attach(p->pvContext), S_OK);
+}
+
+TEST_P(DerivedKeySuite, ACopyOfTheTableSharesTheAttachment) {
+  auto p = attached_me();
+  const DRT_SECURITY_PROVIDER copy = *p;
+  EXPECT_EQ(copy.Attach(copy.pvContext), DRT_E_SECURITYPROVIDER_IN_USE);
+}
+
+TEST_P(DerivedKeySuite, RacingAttachesSucceedExactlyOnce) {
+  HRESULT hr = E_FAIL;
+  auto p = create(root_and(me()), hr);
+  ASSERT_EQ(hr, S_OK);
+  std::atomic<int> successes{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      if (p->Attach(p->pvContext) == S_OK) ++successes;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(successes.load(), 1);
 }
 
 TEST_P(DerivedKeySuite, CallsBeforeAttachAreRefused) {

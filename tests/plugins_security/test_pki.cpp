@@ -38,6 +38,10 @@ test_pki build() {
   p.p384 = make("p384", std::move(p384), &p.root);
   p.intermediate = make("intermediate", key_of(key_type::rsa), &p.root, true);
   p.via_intermediate = make("via intermediate", key_of(key_type::ec), &p.intermediate);
+  p.rsa1024 = make("rsa1024", certgen::generate_key({key_type::rsa, 1024}), &p.root);
+  p.rsa3072 = make("rsa3072", certgen::generate_key({key_type::rsa, 3072}), &p.root);
+  p.weak_intermediate = make("weak intermediate", certgen::generate_key({key_type::rsa, 1024}), &p.root, true);
+  p.via_weak = make("via weak", key_of(key_type::ec), &p.weak_intermediate);
   return p;
 }
 

@@ -25,6 +25,10 @@ struct test_pki {
   identity p384;          // EC P-384 leaf under root: no profile
   identity intermediate;  // RSA-2048 CA under root
   identity via_intermediate;  // EC leaf under intermediate
+  identity rsa1024;           // RSA-1024 leaf under root: below O1
+  identity rsa3072;           // RSA-3072 leaf under root: inside O1
+  identity weak_intermediate; // RSA-1024 CA under root: breaks the key rules for its leaves
+  identity via_weak;          // EC leaf under weak_intermediate
 };
 
 // Built on first use (RSA key generation takes a moment), then shared.
