@@ -3,7 +3,7 @@
 // a table function.
 #pragma once
 
-#include <drt/drt_provider.h>
+#include <drt/provider_helpers.hpp>
 
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <utility>
 
 namespace drt::plugins::openssl {
 
@@ -39,10 +40,12 @@ class owned_data {
 };
 
 // The bytes of an input DRT_DATA; NULL and {0, any} read as empty. Check well_formed first.
-[[nodiscard]] std::span<const std::uint8_t> view(const DRT_DATA* data) noexcept;
+[[nodiscard]] inline std::span<const std::uint8_t> view(const DRT_DATA* data) noexcept {
+  return drt::provider::bytes_of(data);
+}
 
 // api.md §4.1: pb may be NULL only when cb is 0. A NULL DRT_DATA pointer counts as well formed.
-[[nodiscard]] bool well_formed(const DRT_DATA* data) noexcept;
+using drt::provider::well_formed;
 
 // A key argument: non-NULL, cb == 32, pb non-NULL (api.md §1.7).
 [[nodiscard]] bool is_key(const DRT_DATA* key) noexcept;
@@ -51,18 +54,14 @@ class owned_data {
 void clear(DRT_DATA* data) noexcept;
 
 // Writes one NUL-terminated line into pConfig->pszErrorDetail, truncated to cbErrorDetail.
-void write_error_detail(const DRT_PROVIDER_CONFIG* config, std::string_view text) noexcept;
+inline void write_error_detail(const DRT_PROVIDER_CONFIG* config, std::string_view text) noexcept {
+  drt::provider::error_detail(config, text);
+}
 
 // Runs a table function's body: std::bad_alloc → E_OUTOFMEMORY, any other exception → E_FAIL.
 template <class Body>
 [[nodiscard]] HRESULT abi_guard(Body&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return E_OUTOFMEMORY;
-  } catch (...) {
-    return E_FAIL;
-  }
+  return drt::provider::guard(std::forward<Body>(body));
 }
 
 }  // namespace drt::plugins::openssl

@@ -1,5 +1,5 @@
-// The plugin's one export (drt_provider.h): its descriptor and the providers it offers. The
-// derived-key provider (protocol.md §5.6, §5.6a) joins `providers` when it exists.
+// The plugin's one export (drt_provider.h): its descriptor and the providers it offers.
+#include "derived_key_provider.hpp"
 #include "null_provider.hpp"
 
 #include <drt/drt_provider.h>
@@ -26,6 +26,20 @@ constexpr DRT_PROVIDER_DESCRIPTOR providers[] = {
         .CreateBootstrapProvider = nullptr,
         .DeleteBootstrapProvider = nullptr,
         .DeriveKey = nullptr,  // keys are not derived from anything: any key may be registered
+    },
+    {
+        .cbSize = sizeof(DRT_PROVIDER_DESCRIPTOR),
+        .eKind = DRT_PROVIDER_KIND_SECURITY,
+        .pszName = "derived-key",
+        .pszDescription = "Certificate-derived keys: RSA (O1) or ECDSA P-256 (O2) chains to a root "
+                          "(protocol.md §5.6, §5.6a)",
+        .CreateSecurityProvider = create_derived_key_provider,
+        .DeleteSecurityProvider = delete_derived_key_provider,
+        .CreateTransportProvider = nullptr,
+        .DeleteTransportProvider = nullptr,
+        .CreateBootstrapProvider = nullptr,
+        .DeleteBootstrapProvider = nullptr,
+        .DeriveKey = derive_key,
     },
 };
 

@@ -21,9 +21,9 @@ TEST_F(SecurityOpensslPlugin, ReportsAbiVersionNameAndVersion) {
   EXPECT_STREQ(d->pszVersion, OPENDRT_TEST_PLUGIN_VERSION);
 }
 
-TEST_F(SecurityOpensslPlugin, OffersOneSecurityProviderNamedNull) {
+TEST_F(SecurityOpensslPlugin, OffersTheNullAndDerivedKeyProviders) {
   const DRT_PLUGIN_DESCRIPTOR* d = library_.descriptor();
-  ASSERT_EQ(d->cProviders, 1u);
+  ASSERT_EQ(d->cProviders, 2u);  // "null" and "derived-key"
   EXPECT_EQ(d->cbProviderSize, sizeof(DRT_PROVIDER_DESCRIPTOR));
   EXPECT_EQ(factory_->cbSize, sizeof(DRT_PROVIDER_DESCRIPTOR));
   EXPECT_NE(factory_->CreateSecurityProvider, nullptr);

@@ -16,6 +16,7 @@
 
 #include <netinet/in.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -54,20 +55,27 @@ inline std::vector<const DRT_PROVIDER_PARAM*> find_params(const DRT_PROVIDER_CON
   return out;
 }
 
-/* Writes one line for the user into the factory's error-detail buffer (truncated to fit). */
-inline void error_detail(const DRT_PROVIDER_CONFIG* config, const std::string& line) {
-  if (config == nullptr || config->pszErrorDetail == nullptr || config->cbErrorDetail == 0) return;
-  std::snprintf(config->pszErrorDetail, config->cbErrorDetail, "%s", line.c_str());
+/* Writes one line for the user into the factory's error-detail buffer (truncated to fit). A
+ * caller whose DRT_PROVIDER_CONFIG ends before cbErrorDetail has no buffer. */
+inline void error_detail(const DRT_PROVIDER_CONFIG* config, std::string_view line) noexcept {
+  constexpr std::size_t detail_end = offsetof(DRT_PROVIDER_CONFIG, cbErrorDetail) + sizeof(std::uint32_t);
+  if (config == nullptr || config->cbSize < detail_end || config->pszErrorDetail == nullptr ||
+      config->cbErrorDetail == 0) {
+    return;
+  }
+  const std::size_t n = line.size() < config->cbErrorDetail - 1 ? line.size() : config->cbErrorDetail - 1;
+  std::memcpy(config->pszErrorDetail, line.data(), n);
+  config->pszErrorDetail[n] = '\0';
 }
 
 /* The bytes of a DRT_DATA input; empty for NULL or cb 0. */
-inline std::span<const std::uint8_t> bytes_of(const DRT_DATA* d) {
+inline std::span<const std::uint8_t> bytes_of(const DRT_DATA* d) noexcept {
   if (d == nullptr || d->cb == 0 || d->pb == nullptr) return {};
   return {d->pb, d->cb};
 }
 
 /* False for a DRT_DATA that claims bytes but has no pointer (cb > 0, pb NULL). */
-inline bool well_formed(const DRT_DATA* d) { return d == nullptr || d->cb == 0 || d->pb != nullptr; }
+inline bool well_formed(const DRT_DATA* d) noexcept { return d == nullptr || d->cb == 0 || d->pb != nullptr; }
 
 /* The FreeData of a provider whose buffers all come from give_bytes / make_address_list. */
 inline void free_data(void* /*pvContext*/, void* pv) { std::free(pv); }
