@@ -1,6 +1,5 @@
-// core: the search functions (spec/api.md §5.3). Until the protocol engine exists (issue #5) a
-// search sees only this instance's own registrations, which is what the spec prescribes for an
-// instance with no reachable node.
+// core: the search functions (spec/api.md §5.3): argument checks here, the walk in the engine
+// (instance::start_search), results through the search's queue.
 #include "api_common.hpp"
 #include "search.hpp"
 
@@ -29,6 +28,7 @@ HRESULT check_search_arguments(const DRT_DATA* key, const DRT_SEARCH_INFO* info,
   p.target = to_key(*key);
   p.min = lo ? to_key(*lo) : p.target;
   p.max = hi ? to_key(*hi) : p.target;
+  p.has_range = lo != nullptr;
   if (info != nullptr) {
     if (info->cMaxEndpoints == 0) return fail(DRT_E_INVALID_MAX_ENDPOINTS, "cMaxEndpoints is 0");
     if (info->cMaxEndpoints > 1 && info->fAnyMatchInRange) {
@@ -49,20 +49,6 @@ HRESULT check_search_arguments(const DRT_DATA* key, const DRT_SEARCH_INFO* info,
   return S_OK;
 }
 
-void run_local_search(instance& inst, const std::shared_ptr<search>& s) {
-  const search_params& p = s->params();
-  if (p.timeout_ms == 0) {  // 0 expires immediately (spec/api.md §5.3.1)
-    s->time_out();
-    return;
-  }
-  std::vector<std::pair<key_bytes, const std::vector<std::uint8_t>*>> regs;
-  if (p.allow_current_instance) {
-    for (const auto& [key, r] : inst.registrations) regs.emplace_back(key, &r->app_data);
-  }
-  // TODO(#5): walk the cloud through the engine; without it the local candidates are all.
-  s->complete(select_local_results(p, regs));
-}
-
 HRESULT start_search(HDRT hDrt, DRT_DATA* key, const DRT_SEARCH_INFO* info, uint32_t timeout,
                      int event_fd, const void* ctx, HDRT_SEARCH_CONTEXT* out) {
   search_params p;
@@ -79,7 +65,11 @@ HRESULT start_search(HDRT hDrt, DRT_DATA* key, const DRT_SEARCH_INFO* info, uint
     s->handle = lib().handles.insert(handle_kind::search, s);
     inst->searches.push_back(s);
     event_fd_make_nonblocking(event_fd);
-    run_local_search(*inst, s);
+    if (HRESULT hr = inst->start_search(s); FAILED(hr)) {
+      lib().handles.remove(s->handle, handle_kind::search);
+      std::erase(inst->searches, s);
+      return hr;
+    }
     *out = s->handle;
     return succeed();
   });
@@ -115,8 +105,7 @@ extern "C" DRT_EXPORT HRESULT DrtContinueSearch(HDRT_SEARCH_CONTEXT hSearchConte
     if (callback_scope::active_for(inst.get())) return fail(E_UNEXPECTED, "called from a provider callback");
     if (!s->params().iterative) return fail(E_UNEXPECTED, "the search was not started with fIterative");
     if (inst->status() == DRT_FAULTED) return fail(DRT_E_FAULTED);
-    // A local search never pauses, so there is nothing to resume (TODO(#5): engine hops).
-    return succeed();
+    return run_on_worker(*inst, [&] { return inst->continue_search(s); });
   });
 }
 
@@ -187,8 +176,7 @@ extern "C" DRT_EXPORT HRESULT DrtEndSearch(HDRT_SEARCH_CONTEXT hSearchContext) {
     if (callback_scope::active_for(inst.get())) return fail(E_UNEXPECTED, "called from a provider callback");
     lib().handles.remove(hSearchContext, handle_kind::search);
     return run_on_worker(*inst, [&] {
-      s->end_by_close();
-      std::erase(inst->searches, s);
+      inst->end_search(s);
       return succeed();
     });
   });

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -24,6 +26,8 @@ std::string make_name(const std::string& prefix, std::uint32_t seq) {
 
 callback_scope::callback_scope(const instance* inst) { t_callbacks.push_back(inst); }
 callback_scope::~callback_scope() { t_callbacks.pop_back(); }
+void callback_scope::enter(const instance* inst) { t_callbacks.push_back(inst); }
+void callback_scope::leave() { t_callbacks.pop_back(); }
 bool callback_scope::active_for(const instance* inst) {
   return std::find(t_callbacks.begin(), t_callbacks.end(), inst) != t_callbacks.end();
 }
@@ -49,6 +53,23 @@ key_bytes to_key(const DRT_DATA& d) {
   return k;
 }
 
+engine::endpoint to_endpoint(const sockaddr_in6& a) {
+  engine::endpoint e;
+  std::memcpy(e.address.data(), a.sin6_addr.s6_addr, 16);
+  e.port = ntohs(a.sin6_port);
+  e.scope_id = a.sin6_scope_id;
+  return e;
+}
+
+sockaddr_in6 to_sockaddr(const engine::endpoint& e) {
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  std::memcpy(a.sin6_addr.s6_addr, e.address.data(), 16);
+  a.sin6_port = htons(e.port);
+  a.sin6_scope_id = e.scope_id;
+  return a;
+}
+
 instance::instance(const DRT_SETTINGS& settings, int event_fd, const void* pv_context,
                    std::shared_ptr<transport_object> transport)
     : settings_(settings),
@@ -62,7 +83,7 @@ instance::instance(const DRT_SETTINGS& settings, int event_fd, const void* pv_co
       transport_(std::move(transport)),
       strand_(lib().worker().make_strand()),
       events_(lib().notifier, event_fd),
-      retry_timer_(lib().worker().context()) {
+      engine_timer_(lib().worker().context()) {
   settings_.pwzDrtInstancePrefix = prefix_.c_str();
 }
 
@@ -71,6 +92,7 @@ instance::~instance() = default;
 HRESULT instance::open() {
   callback_target_ = std::make_shared<std::weak_ptr<instance>>(weak_from_this());
   HRESULT hr = attach_all();
+  if (SUCCEEDED(hr)) hr = create_engine();
   if (FAILED(hr)) {
     detach_all();
     return hr;
@@ -81,18 +103,30 @@ HRESULT instance::open() {
     set_status(DRT_NO_NETWORK, S_OK);
     return S_OK;
   }
-  bool fatal = false;
-  hr = start_bootstrap_round(&fatal);
-  if (FAILED(hr) && fatal) {
-    detach_all();
-    return hr;
+  // The engine asks for a bootstrap round at once; the first one runs here, because its
+  // failure is DrtOpen's result (spec/api.md §5.1.1: fatal → fail, other → DRT_S_RETRY).
+  feed_local_endpoints(addrs);
+  HRESULT result = S_OK;
+  for (const engine::bootstrap_request& request : engine_->take_bootstrap_requests()) {
+    if (resolve_running_ || request.split_detect || result != S_OK) {
+      bootstrap_queue_.push_back(request);
+      continue;
+    }
+    bool fatal = false;
+    hr = start_bootstrap_round(request, &fatal);
+    if (FAILED(hr) && fatal) {
+      engine_.reset();
+      detach_all();
+      return hr;
+    }
+    if (FAILED(hr)) {
+      round_last_failure_ = hr;
+      result = DRT_S_RETRY;
+      engine_->add_bootstrap_endpoints(now_ms(), request.round_id, {}, true);  // the engine retries
+    }
   }
-  if (FAILED(hr)) {
-    round_last_failure_ = hr;
-    schedule_bootstrap_retry();
-    return DRT_S_RETRY;
-  }
-  return S_OK;
+  pump();
+  return result;
 }
 
 HRESULT instance::attach_all() {
@@ -120,7 +154,8 @@ HRESULT instance::attach_all() {
 
 void instance::detach_all() {
   callback_scope scope(this);
-  retry_timer_.cancel();
+  engine_timer_.cancel();
+  bootstrap_queue_.clear();
   end_bootstrap_round();
   if (bootstrap_attached_) {
     if (bootstrap_registered_) bootstrap_.Unregister(bootstrap_.pvContext);
@@ -141,22 +176,21 @@ void instance::detach_all() {
 void instance::close() {
   for (auto& s : searches) {
     lib().handles.remove(s->handle, handle_kind::search);
+    if (s->timer) s->timer->cancel();
     s->end_by_close();
   }
   searches.clear();
-  {
-    callback_scope scope(this);
-    // TODO(#5): hand each revocation CPA to the engine so it is sent once before UnregisterKey.
-    for (auto& [key, r] : registrations) {
-      lib().handles.remove(r->handle, handle_kind::registration);
-      if (security_attached_) {
-        const DRT_DATA k{DRT_KEY_SIZE, r->key.data()};
-        security_.UnregisterKey(security_.pvContext, &k, r->key_context);
-      }
-    }
+  engine_searches_.clear();
+  for (auto& [key, r] : registrations) lib().handles.remove(r->handle, handle_kind::registration);
+  if (engine_) {
+    // Revokes every key once (no retransmission) and unregisters it with the security provider;
+    // the revocations leave before the transport is detached.
+    engine_->close(now_ms());
+    pump();
   }
   registrations.clear();
   detach_all();
+  engine_.reset();
   events_.clear();
 }
 
@@ -202,11 +236,10 @@ HRESULT instance::register_key(const DRT_REGISTRATION& reg, void* key_context, v
     }
     if (no_dest) return fail(DRT_E_TRANSPORT_NO_DEST_ADDRESSES, "the transport has no local address");
   }
-  HRESULT hr;
-  {
-    callback_scope scope(this);
-    hr = security_.RegisterKey(security_.pvContext, &reg, key_context);
-  }
+  // The engine calls the security provider's RegisterKey (row 19) and publishes the key once
+  // the instance is ACTIVE.
+  HRESULT hr = engine_->register_key(now_ms(), engine::key256::from_api_bytes(reg.key.pb),
+                                     engine::bytes(reg.appData.pb, reg.appData.pb + reg.appData.cb), key_context);
   if (FAILED(hr)) {
     // A provider that reports it lost its attachment is not called again (row 14).
     if (hr == DRT_E_SECURITYPROVIDER_NOT_ATTACHED) security_attached_ = false;
@@ -222,11 +255,10 @@ HRESULT instance::register_key(const DRT_REGISTRATION& reg, void* key_context, v
     registrations.emplace(key, r);
     *out_handle = r->handle;
   } catch (const std::bad_alloc&) {
-    callback_scope scope(this);
-    security_.UnregisterKey(security_.pvContext, &reg.key, key_context);  // roll back (row 20)
+    (void)engine_->unregister_key(now_ms(), engine::key256::from_api_bytes(reg.key.pb));  // roll back (row 20)
     return fail(E_OUTOFMEMORY);
   }
-  // TODO(#5): publish the key through the engine once the instance is ACTIVE.
+  pump();
   return succeed();
 }
 
@@ -234,7 +266,10 @@ HRESULT instance::update_key(const std::shared_ptr<registration>& r, const DRT_D
   if (closing.load()) return fail(E_UNEXPECTED, "DrtClose of this instance has begun");
   if (status() == DRT_FAULTED) return fail(DRT_E_FAULTED);
   std::vector<std::uint8_t> fresh(data.pb, data.pb + data.cb);  // old data stays on bad_alloc
+  const HRESULT hr = engine_->update_key(now_ms(), engine::key256::from_api_bytes(r->key.data()), fresh);
+  if (FAILED(hr)) return fail(hr);
   r->app_data.swap(fresh);
+  pump();
   return succeed();
 }
 
@@ -242,11 +277,10 @@ void instance::unregister_key(const std::shared_ptr<registration>& r) {
   auto it = registrations.find(r->key);
   if (it == registrations.end() || it->second != r) return;
   registrations.erase(it);
-  if (!security_attached_) return;
-  // TODO(#5): build the revocation CPA here and flood it through the leaf set.
-  callback_scope scope(this);
-  const DRT_DATA k{DRT_KEY_SIZE, r->key.data()};
-  security_.UnregisterKey(security_.pvContext, &k, r->key_context);
+  if (!engine_) return;
+  // The engine floods the revocation through the leaf set, then calls UnregisterKey.
+  (void)engine_->unregister_key(now_ms(), engine::key256::from_api_bytes(r->key.data()));
+  pump();
 }
 
 void instance::set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage> addrs) {
@@ -271,9 +305,12 @@ void instance::set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage
 
 void instance::fault(HRESULT hr) {
   if (SUCCEEDED(hr)) hr = E_FAIL;  // a fatal flag with a success code (spec/api.md §4.6)
-  retry_timer_.cancel();
+  end_bootstrap_round();
+  bootstrap_queue_.clear();
+  if (engine_) engine_->fault(hr);
   set_status(DRT_FAULTED, hr);
   for (auto& s : searches) s->end_by_fault();
+  pump();
 }
 
 void instance::register_with_bootstrap() {

@@ -1,17 +1,24 @@
 // core: one DRT instance (HDRT): its copied settings and providers, its attach state, its
-// registrations and searches, its event queue and its bootstrap rounds.
+// registrations and searches, its event queue, and the protocol engine it drives: datagrams from
+// the transport, timers, bootstrap results and API calls go in on the strand; datagrams, events,
+// search results and bootstrap requests come out of pump().
 //
 // Thread-safety: the fields marked [worker] are touched only on the instance's strand (provider
 // callbacks are therefore never concurrent, spec/api.md §1.10). `closing`, `status` and the
 // event queue may be read from any thread.
 #pragma once
 
+#include "engine/node.hpp"
 #include "event_queue.hpp"
 #include "library.hpp"
+#include "runtime/security_adapter.hpp"
+#include "runtime/system_random.hpp"
 
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,6 +47,9 @@ class callback_scope {
   callback_scope(const callback_scope&) = delete;
   callback_scope& operator=(const callback_scope&) = delete;
   static bool active_for(const instance* inst);
+  // The same marking without a scope object, for calls the engine makes (security_adapter).
+  static void enter(const instance* inst);
+  static void leave();
 };
 
 class instance : public std::enable_shared_from_this<instance> {
@@ -57,6 +67,14 @@ class instance : public std::enable_shared_from_this<instance> {
   HRESULT register_key(const DRT_REGISTRATION& reg, void* key_context, void** out_handle);
   void unregister_key(const std::shared_ptr<registration>& r);
   HRESULT update_key(const std::shared_ptr<registration>& r, const DRT_DATA& data);
+
+  // Searches [worker]: handed to the engine; results arrive through pump().
+  HRESULT start_search(const std::shared_ptr<search>& s);
+  HRESULT continue_search(const std::shared_ptr<search>& s);
+  void end_search(const std::shared_ptr<search>& s);
+
+  // The engine's counters (dropped messages by reason, traffic) [worker].
+  engine::node_counters counters() const;
 
   // State readable from any thread.
   std::atomic<bool> closing{false};
@@ -81,22 +99,32 @@ class instance : public std::enable_shared_from_this<instance> {
 
   // Statistics for diagnostics and tests.
   std::atomic<std::uint64_t> datagrams_received{0};
+  std::atomic<std::uint64_t> datagrams_dropped_in_flight{0};  // flood beyond the in-flight bound
+  std::atomic<std::uint32_t> datagrams_in_flight{0};
 
  private:
   HRESULT attach_all();
   void detach_all();
   HRESULT check_transport_for_registration(bool* no_dest);
   HRESULT local_addresses(std::vector<sockaddr_in6>& out);
-  HRESULT start_bootstrap_round(bool* fatal);
+  HRESULT start_bootstrap_round(const engine::bootstrap_request& request, bool* fatal);
+  void run_bootstrap_request(const engine::bootstrap_request& request);
   void end_bootstrap_round();
   void on_bootstrap_result(HRESULT hr, std::vector<sockaddr_in6> addrs, bool fatal);
   void on_address_change();
-  void schedule_bootstrap_retry();
-  void run_later_bootstrap_round();
+  void on_datagram(const sockaddr_in6& from, const sockaddr_in6& local, std::vector<std::uint8_t> data);
   void set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage> addrs = {});
   void fault(HRESULT hr);
   void register_with_bootstrap();
 
+  // The engine side [worker].
+  std::uint64_t now_ms() const;
+  HRESULT create_engine();
+  void feed_local_endpoints(const std::vector<sockaddr_in6>& addrs);
+  void pump();
+  void on_engine_event(const engine::node_event& e);
+  void on_engine_result(const engine::search_result& r);
+  void schedule_engine_timer();
   static void bootstrap_callback(HRESULT hr, void* ctx, SOCKET_ADDRESS_LIST* list, BOOL fatal);
   static void transport_on_datagram(void* ctx, const sockaddr_in6* from, const sockaddr_in6* local,
                                     const std::uint8_t* pb, std::uint32_t cb);
@@ -127,8 +155,16 @@ class instance : public std::enable_shared_from_this<instance> {
   DRT_BOOTSTRAP_RESOLVE_CONTEXT resolve_context_ = nullptr;
   std::vector<sockaddr_in6> round_addresses_;
   HRESULT round_last_failure_ = S_OK;
-  unsigned retry_step_ = 0;
-  asio::steady_timer retry_timer_;
+  std::uint64_t round_id_ = 0;        // the engine's id of the running resolve
+  std::deque<engine::bootstrap_request> bootstrap_queue_;  // waiting for the running resolve
+  const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
+  runtime::system_random rng_;
+  std::unique_ptr<runtime::security_adapter> security_adapter_;
+  std::unique_ptr<engine::node> engine_;
+  std::map<std::uint64_t, std::weak_ptr<search>> engine_searches_;
+  asio::steady_timer engine_timer_;
+  std::uint64_t engine_timer_due_ = UINT64_MAX;
+  bool pumping_ = false;
   std::shared_ptr<std::weak_ptr<instance>> callback_target_;
 };
 
@@ -137,5 +173,9 @@ std::vector<sockaddr_in6> copy_ipv6_addresses(const SOCKET_ADDRESS_LIST* list);
 
 // Key bytes of a DRT_DATA known to hold 32 bytes.
 key_bytes to_key(const DRT_DATA& d);
+
+// Endpoints between the provider ABI (sockaddr_in6, network byte order) and the engine.
+engine::endpoint to_endpoint(const sockaddr_in6& a);
+sockaddr_in6 to_sockaddr(const engine::endpoint& e);
 
 }  // namespace drt::core

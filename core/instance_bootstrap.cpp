@@ -1,6 +1,8 @@
-// core: an instance's bootstrap rounds and transport notifications (spec/api.md §4.6, §4.11;
-// protocol.md §3.2). Provider callbacks may arrive on any thread, even inside IssueResolve: they
-// only copy their data and post it to the instance's strand.
+// core: an instance's bootstrap resolves and transport notifications (spec/api.md §4.6, §4.11;
+// protocol.md §3.2). The engine decides when a round runs (and retries); this file runs each
+// round through the bootstrap provider and hands the endpoints back. Provider callbacks may
+// arrive on any thread, even inside IssueResolve: they only copy their data and post it to the
+// instance's strand.
 #include "errors.hpp"
 #include "instance.hpp"
 
@@ -12,9 +14,16 @@
 namespace drt::core {
 namespace {
 
-constexpr std::array<int, 5> bootstrap_retry_s{5, 10, 20, 40, 60};  // protocol.md §3.2 [D13]
-constexpr std::uint32_t bootstrap_timeout_ms = 5000;
-constexpr std::uint32_t bootstrap_results_max = 10;
+// Datagrams copied off the transport's threads but not yet fed to the engine: beyond this a
+// flood is dropped at the door (and counted) instead of growing the strand's queue.
+constexpr std::uint32_t datagrams_in_flight_max = 4096;
+
+std::vector<engine::endpoint> to_endpoints(const std::vector<sockaddr_in6>& addrs) {
+  std::vector<engine::endpoint> out;
+  out.reserve(addrs.size());
+  for (const auto& a : addrs) out.push_back(to_endpoint(a));
+  return out;
+}
 
 std::shared_ptr<instance> target_of(void* ctx) {
   return static_cast<std::weak_ptr<instance>*>(ctx)->lock();
@@ -22,14 +31,15 @@ std::shared_ptr<instance> target_of(void* ctx) {
 
 }  // namespace
 
-HRESULT instance::start_bootstrap_round(bool* fatal) {
+HRESULT instance::start_bootstrap_round(const engine::bootstrap_request& request, bool* fatal) {
   callback_scope scope(this);
   BOOL fatal_flag = FALSE;
   round_addresses_.clear();
   round_last_failure_ = S_OK;
+  round_id_ = request.round_id;
   DRT_BOOTSTRAP_RESOLVE_CONTEXT ctx = nullptr;
-  HRESULT hr = bootstrap_.InitResolve(bootstrap_.pvContext, FALSE, bootstrap_timeout_ms,
-                                      bootstrap_results_max, &ctx, &fatal_flag);
+  HRESULT hr = bootstrap_.InitResolve(bootstrap_.pvContext, request.split_detect ? TRUE : FALSE, request.timeout_ms,
+                                      request.max_results, &ctx, &fatal_flag);
   if (FAILED(hr) || fatal_flag) {
     *fatal = fatal_flag != FALSE;
     return fail(FAILED(hr) ? hr : E_FAIL, "the bootstrap provider's InitResolve failed");
@@ -63,10 +73,31 @@ void instance::bootstrap_callback(HRESULT hr, void* ctx, SOCKET_ADDRESS_LIST* li
   });
 }
 
+// A later round: a fatal failure faults the instance; any other failure ends the round at once
+// and the engine schedules the next one.
+void instance::run_bootstrap_request(const engine::bootstrap_request& request) {
+  if (closing.load() || !engine_ || status() == DRT_FAULTED) return;
+  if (resolve_running_) {
+    bootstrap_queue_.push_back(request);
+    return;
+  }
+  bool fatal = false;
+  const HRESULT hr = start_bootstrap_round(request, &fatal);
+  if (FAILED(hr) && fatal) {
+    fault(hr);
+  } else if (FAILED(hr)) {
+    round_last_failure_ = hr;
+    engine_->add_bootstrap_endpoints(now_ms(), request.round_id, {}, true);
+  }
+}
+
 void instance::on_bootstrap_result(HRESULT hr, std::vector<sockaddr_in6> addrs, bool fatal) {
-  if (closing.load() || !resolve_running_) return;
+  if (closing.load() || !resolve_running_ || !engine_) return;
   if (hr == S_OK) {
     round_addresses_.insert(round_addresses_.end(), addrs.begin(), addrs.end());
+    const auto endpoints = to_endpoints(addrs);
+    engine_->add_bootstrap_endpoints(now_ms(), round_id_, endpoints, false);
+    pump();
     return;
   }
   // The final call of the round (spec/api.md §4.6).
@@ -76,66 +107,54 @@ void instance::on_bootstrap_result(HRESULT hr, std::vector<sockaddr_in6> addrs, 
     return;
   }
   if (hr != DRT_E_NO_MORE) round_last_failure_ = hr;
-  // TODO(#5): hand round_addresses_ to the protocol engine, which synchronizes with them and
-  // reports ACTIVE; until it exists no node answers, so the round ends ALONE.
-  std::vector<sockaddr_storage> reported;
-  for (const auto& a : round_addresses_) {
-    sockaddr_storage ss{};
-    std::memcpy(&ss, &a, sizeof a);
-    reported.push_back(ss);
+  engine_->add_bootstrap_endpoints(now_ms(), round_id_, {}, true);
+  if (!bootstrap_queue_.empty()) {
+    const engine::bootstrap_request next = bootstrap_queue_.front();
+    bootstrap_queue_.pop_front();
+    run_bootstrap_request(next);
   }
-  set_status(DRT_ALONE, FAILED(round_last_failure_) ? round_last_failure_ : DRT_E_NO_ADDRESSES_AVAILABLE,
-             std::move(reported));
-  schedule_bootstrap_retry();
-}
-
-void instance::schedule_bootstrap_retry() {
-  const int delay_s = bootstrap_retry_s[std::min<std::size_t>(retry_step_, bootstrap_retry_s.size() - 1)];
-  ++retry_step_;
-  retry_timer_.expires_after(std::chrono::seconds(delay_s));
-  std::weak_ptr<instance> weak = weak_from_this();
-  retry_timer_.async_wait(asio::bind_executor(strand_, [weak](const std::error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->closing.load() || self->status() == DRT_FAULTED) return;
-    if (self->resolve_running_) return;
-    self->run_later_bootstrap_round();
-  }));
-}
-
-// A round after the first: a fatal failure faults the instance, any other one is retried.
-void instance::run_later_bootstrap_round() {
-  bool fatal = false;
-  const HRESULT hr = start_bootstrap_round(&fatal);
-  if (FAILED(hr) && fatal) {
-    fault(hr);
-  } else if (FAILED(hr)) {
-    round_last_failure_ = hr;
-    schedule_bootstrap_retry();
-  }
+  pump();
 }
 
 void instance::on_address_change() {
-  if (closing.load() || status() == DRT_FAULTED) return;
+  if (closing.load() || status() == DRT_FAULTED || !engine_) return;
   std::vector<sockaddr_in6> addrs;
-  if (FAILED(local_addresses(addrs)) || addrs.empty()) {
-    retry_timer_.cancel();
+  if (FAILED(local_addresses(addrs))) addrs.clear();
+  feed_local_endpoints(addrs);
+  if (addrs.empty()) {
     end_bootstrap_round();
+    bootstrap_queue_.clear();
     set_status(DRT_NO_NETWORK, S_OK);
-    return;
-  }
-  if (status() == DRT_NO_NETWORK && !resolve_running_) {
-    retry_step_ = 0;
-    run_later_bootstrap_round();
   } else if (bootstrap_registered_) {
     bootstrap_registered_ = false;  // endpoints changed: announce them again
     register_with_bootstrap();
   }
+  pump();
 }
 
-void instance::transport_on_datagram(void* ctx, const sockaddr_in6*, const sockaddr_in6*,
-                                     const std::uint8_t*, std::uint32_t) {
-  // TODO(#5): copy the datagram and feed it to the engine on the strand.
-  if (auto self = target_of(ctx)) ++self->datagrams_received;
+void instance::on_datagram(const sockaddr_in6& from, const sockaddr_in6& local, std::vector<std::uint8_t> data) {
+  if (closing.load() || !engine_) return;
+  engine_->on_datagram(now_ms(), to_endpoint(from), to_endpoint(local), data);
+  pump();
+}
+
+void instance::transport_on_datagram(void* ctx, const sockaddr_in6* from, const sockaddr_in6* local,
+                                     const std::uint8_t* pb, std::uint32_t cb) {
+  auto self = target_of(ctx);
+  if (!self || from == nullptr || (pb == nullptr && cb > 0)) return;
+  ++self->datagrams_received;
+  if (self->datagrams_in_flight.fetch_add(1) >= datagrams_in_flight_max) {
+    --self->datagrams_in_flight;
+    ++self->datagrams_dropped_in_flight;
+    return;
+  }
+  const sockaddr_in6 source = *from;
+  const sockaddr_in6 destination = local ? *local : sockaddr_in6{};
+  std::vector<std::uint8_t> data(pb, pb + cb);  // the transport reuses its buffer after we return
+  lib().worker().post(self->strand(), [self, source, destination, data = std::move(data)]() mutable {
+    --self->datagrams_in_flight;
+    self->on_datagram(source, destination, std::move(data));
+  });
 }
 
 void instance::transport_on_address_change(void* ctx) {

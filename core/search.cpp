@@ -1,4 +1,4 @@
-// core: search result queues and local candidate selection (spec/api.md §5.3).
+// core: search result queues (spec/api.md §5.3); the engine finds the results.
 #include "search.hpp"
 
 #include "library.hpp"
@@ -27,15 +27,28 @@ void search::finish_locked(state s) {
   lib().notifier.on_item_queued(fd_, was_pending);
 }
 
-void search::complete(std::vector<search_result_item> results) {
+void search::add_result(search_result_item item) {
   std::lock_guard lock(lib().notifier.mutex());
   if (state_ != state::running && state_ != state::paused) return;
-  for (auto& r : results) {
-    const bool was_pending = pending_locked();
-    results_.push_back(std::move(r));
-    lib().notifier.on_item_queued(fd_, was_pending);
-  }
-  finish_locked(state::completed);
+  if (results_.size() >= results_max) return;  // protocol.md D23: at most 16 per search
+  const bool was_pending = pending_locked();
+  results_.push_back(std::move(item));
+  lib().notifier.on_item_queued(fd_, was_pending);
+}
+
+void search::finish(HRESULT hr) {
+  std::lock_guard lock(lib().notifier.mutex());
+  finish_locked(hr == DRT_E_TIMEOUT ? state::timed_out : hr == DRT_E_FAULTED ? state::faulted : state::completed);
+}
+
+bool search::finished() {
+  std::lock_guard lock(lib().notifier.mutex());
+  return state_ != state::running && state_ != state::paused;
+}
+
+void search::set_path(std::vector<DRT_ADDRESS> path) {
+  std::lock_guard lock(lib().notifier.mutex());
+  path_ = std::move(path);
 }
 
 void search::time_out() {
@@ -130,33 +143,6 @@ HRESULT search::copy_path(std::uint32_t buffer_bytes, DRT_ADDRESS_LIST* out) {
   out->AddressCount = static_cast<std::uint32_t>(path_.size());
   std::copy(path_.begin(), path_.end(), out->AddressList);
   return S_OK;
-}
-
-std::vector<search_result_item> select_local_results(
-    const search_params& p, const std::vector<std::pair<key_bytes, const std::vector<std::uint8_t>*>>& regs) {
-  using engine::key256;
-  const key256 target = key256::from_api_bytes(p.target.data());
-  const key256 lo = key256::from_api_bytes(p.min.data());
-  const key256 hi = key256::from_api_bytes(p.max.data());
-  std::vector<std::pair<key256, std::size_t>> candidates;
-  for (std::size_t i = 0; i < regs.size(); ++i) {
-    const key256 k = key256::from_api_bytes(regs[i].first.data());
-    if (lo <= k && k <= hi) candidates.emplace_back(k, i);
-  }
-  std::size_t wanted = std::min<std::size_t>(p.max_endpoints, results_max);
-  if (p.any_match_in_range) wanted = 1;
-  else std::stable_sort(candidates.begin(), candidates.end(),
-                        [&](const auto& a, const auto& b) { return engine::closer_to(target, a.first, b.first); });
-  if (candidates.size() > wanted) candidates.resize(wanted);
-  std::vector<search_result_item> out;
-  for (const auto& [k, i] : candidates) {
-    search_result_item item;
-    item.type = (p.any_match_in_range || k == target) ? DRT_MATCH_EXACT : DRT_MATCH_NEAR;
-    item.key = regs[i].first;
-    item.app_data = *regs[i].second;
-    out.push_back(std::move(item));
-  }
-  return out;
 }
 
 }  // namespace drt::core

@@ -6,6 +6,8 @@
 #include "event_queue.hpp"
 #include "engine/key_math.hpp"
 
+#include <asio/steady_timer.hpp>
+
 #include <deque>
 #include <memory>
 #include <optional>
@@ -19,6 +21,7 @@ struct search_params {
   key_bytes target{};
   key_bytes min{};
   key_bytes max{};
+  bool has_range = false;  // pMinimumKey/pMaximumKey were given
   bool iterative = false;
   bool allow_current_instance = false;
   bool any_match_in_range = false;
@@ -45,9 +48,16 @@ class search {
   const search_params& params() const { return params_; }
   std::weak_ptr<instance> owner() const { return owner_; }
   void* handle = nullptr;
+  std::uint64_t engine_id = 0;                // [worker] the engine's search id
+  std::unique_ptr<asio::steady_timer> timer;  // [worker] the search's timeout, if any
 
-  // Completion with the results, closest first (queued in that order).
-  void complete(std::vector<search_result_item> results);
+  // One result from the engine, then the end: DRT_E_NO_MORE (or any failure the engine gives),
+  // DRT_E_TIMEOUT or DRT_E_FAULTED.
+  void add_result(search_result_item item);
+  void finish(HRESULT hr);
+  bool finished();
+  // The nodes contacted so far, replaced as the engine reports them.
+  void set_path(std::vector<DRT_ADDRESS> path);
   void time_out();
   void end_by_fault();
   void end_by_close();
@@ -72,10 +82,5 @@ class search {
   std::deque<search_result_item> results_;
   std::vector<DRT_ADDRESS> path_;
 };
-
-// The local candidates of a search among `registrations` (key -> app data), ordered as the
-// results must be queued (spec/api.md §5.3.1).
-std::vector<search_result_item> select_local_results(
-    const search_params& p, const std::vector<std::pair<key_bytes, const std::vector<std::uint8_t>*>>& regs);
 
 }  // namespace drt::core
