@@ -1,0 +1,112 @@
+// The "ipv6-udp" transport on link-local and global scope, in network namespaces the test
+// creates itself (skipped with the reason where that is not permitted).
+#include "transport_harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <net/if.h>
+
+namespace drt::tests {
+namespace {
+
+class Ipv6UdpTransportNetns : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(plugin_.loaded()) << plugin_.error();
+    std::string why;
+    net_ = netns_pair::create(why);
+    if (!net_) GTEST_SKIP() << "network namespaces unavailable: " << why;
+  }
+  provider_plugin plugin_{transport_plugin_path()};
+  std::unique_ptr<netns_pair> net_;
+};
+
+params link_local_params(std::uint32_t index) {
+  params p;
+  p.integer("scope", DRT_LINK_LOCAL_SCOPE).integer("scope_id", index).integer("port", 0);
+  return p;
+}
+
+TEST_F(Ipv6UdpTransportNetns, LinkLocalTransportsTalkAcrossALink) {
+  std::unique_ptr<transport> a, b;
+  std::unique_ptr<params> pa, pb;
+  std::uint32_t index_a = 0, index_b = 0;
+  ASSERT_TRUE(net_->run_in(0, [&] {
+    index_a = if_nametoindex(net_->interface(0).c_str());
+    pa = std::make_unique<params>(link_local_params(index_a));
+    a = std::make_unique<transport>(plugin_, *pa);
+  }));
+  ASSERT_TRUE(net_->run_in(1, [&] {
+    index_b = if_nametoindex(net_->interface(1).c_str());
+    pb = std::make_unique<params>(link_local_params(0));  // 0 = the lowest suitable interface
+    b = std::make_unique<transport>(plugin_, *pb);
+  }));
+  ASSERT_EQ(a->created(), S_OK) << pa->detail();
+  ASSERT_EQ(b->created(), S_OK) << pb->detail();
+  receiver ra, rb;
+  ASSERT_EQ(a->attach(ra), S_OK);
+  ASSERT_EQ(b->attach(rb), S_OK);
+  std::vector<sockaddr_in6> addresses_b;
+  ASSERT_EQ(b->addresses(addresses_b), S_OK);
+  ASSERT_EQ(addresses_b.size(), 1u);
+  EXPECT_EQ(text_of(addresses_b[0]), text_of(ipv6("fe80::2", b->port(), index_b)));
+  // From namespace 0 to fe80::2 with a's zone.
+  ASSERT_EQ(a->send(ipv6("fe80::2", b->port(), index_a), bytes(24, 4)), S_OK);
+  ASSERT_TRUE(rb.wait_datagrams(1));
+  const datagram d = rb.datagrams()[0];
+  EXPECT_EQ(text_of(d.from), text_of(ipv6("fe80::1", a->port(), index_b)));
+  EXPECT_EQ(text_of(d.local), text_of(ipv6("fe80::2", b->port(), index_b)));
+  a->detach();
+  b->detach();
+}
+
+TEST_F(Ipv6UdpTransportNetns, TentativeAddressesAreNotAdvertised) {
+  std::unique_ptr<transport> t;
+  std::unique_ptr<params> p;
+  ASSERT_TRUE(net_->ip(0, "addr add fd00:5::1/64 dev " + net_->interface(0)));  // with DAD: tentative
+  ASSERT_TRUE(net_->ip(0, "addr add fd00:6::1/64 dev " + net_->interface(0) + " nodad"));
+  ASSERT_TRUE(net_->run_in(0, [&] {
+    p = std::make_unique<params>();
+    p->integer("scope", DRT_GLOBAL_SCOPE);
+    t = std::make_unique<transport>(plugin_, *p);
+  }));
+  ASSERT_EQ(t->created(), S_OK) << p->detail();
+  receiver r;
+  ASSERT_EQ(t->attach(r), S_OK);
+  std::vector<sockaddr_in6> addresses;
+  ASSERT_EQ(t->addresses(addresses), S_OK);
+  ASSERT_EQ(addresses.size(), 1u) << "the tentative fd00:5::1 must not be used";
+  EXPECT_EQ(text_of(addresses[0]), text_of(ipv6("fd00:6::1", t->port())));
+  t->detach();
+}
+
+TEST_F(Ipv6UdpTransportNetns, GlobalScopeWithoutAddressHasNoDestAddressesUntilOneAppears) {
+  std::unique_ptr<transport> t;
+  std::unique_ptr<params> p;
+  ASSERT_TRUE(net_->run_in(0, [&] {
+    p = std::make_unique<params>();
+    p->integer("scope", DRT_GLOBAL_SCOPE);
+    t = std::make_unique<transport>(plugin_, *p);
+  }));
+  ASSERT_EQ(t->created(), S_OK) << p->detail();
+  receiver r;
+  ASSERT_EQ(t->attach(r), S_OK);
+  std::vector<sockaddr_in6> addresses;
+  ASSERT_EQ(t->addresses(addresses), S_OK);
+  EXPECT_TRUE(addresses.empty()) << "no global address: an empty list (the instance reports NO_NETWORK)";
+  EXPECT_EQ(t->send(ipv6("fd00:7::2", 5000), bytes(20, 1)), DRT_E_TRANSPORT_NO_DEST_ADDRESSES);
+  ASSERT_TRUE(net_->ip(0, "addr add fd00:7::1/64 dev " + net_->interface(0) + " nodad"));
+  ASSERT_TRUE(r.wait_address_changes(1));
+  ASSERT_EQ(t->addresses(addresses), S_OK);
+  ASSERT_EQ(addresses.size(), 1u);
+  EXPECT_EQ(text_of(addresses[0]), text_of(ipv6("fd00:7::1", t->port())));
+  ASSERT_TRUE(net_->ip(0, "addr del fd00:7::1/64 dev " + net_->interface(0)));
+  ASSERT_TRUE(r.wait_address_changes(2));
+  ASSERT_EQ(t->addresses(addresses), S_OK);
+  EXPECT_TRUE(addresses.empty());
+  EXPECT_GE(t->statistics().addressChanges, 2u);
+  t->detach();
+}
+
+}  // namespace
+}  // namespace drt::tests
