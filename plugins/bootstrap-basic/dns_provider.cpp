@@ -41,7 +41,10 @@ struct addrinfo_deleter {
 // One name → its IPv6 addresses with the port, or the api.md §1.4 code of the failure.
 HRESULT lookup(const std::string& name, std::uint16_t port, std::vector<sockaddr_in6>& out) {
   addrinfo hints{};
-  hints.ai_family = AF_INET6;  // IPv4 results are never used, never mapped (api.md §5.7.1)
+  // AF_UNSPEC, then keep the IPv6 results: a name with only IPv4 addresses is then told apart
+  // from an unknown one (api.md §1.4: "no IPv6 result" → WSANO_DATA). IPv4 results are never
+  // used and never mapped (api.md §5.7.1).
+  hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* raw = nullptr;
   const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &raw);
