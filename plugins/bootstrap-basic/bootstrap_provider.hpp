@@ -32,6 +32,8 @@ class resolve_state {
   // Stops callbacks and waits for one in progress on another thread (EndResolve).
   void stop() { gate_.close_and_wait(); }
   [[nodiscard]] bool started() const;
+  // False once EndResolve (or Detach) stopped it: work for it may be abandoned.
+  [[nodiscard]] bool active() const { return gate_.is_open(); }
 
   // Delivers up to the remaining budget as one S_OK batch; false once the resolve is over
   // (stopped, final call made, or the budget exhausted by this batch: then the caller should

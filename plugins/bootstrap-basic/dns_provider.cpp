@@ -97,7 +97,7 @@ class dns_provider final : public provider {
       HRESULT last_failure = S_OK;
       bool any = false;
       for (const auto& name : names) {
-        if (!resolve->budget_left()) break;
+        if (!resolve->active() || !resolve->budget_left()) break;
         std::vector<sockaddr_in6> found;
         const HRESULT hr = lookup(name, port, found);
         if (FAILED(hr)) {

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <string>
 
+extern "C" HRESULT c_create_ipv6_udp_transport(int scope, uint32_t scope_id, uint16_t* port, HDRT_TRANSPORT* h);
+
 namespace {
 
 using drt_test::fake_bootstrap;
@@ -97,10 +99,11 @@ TEST_F(NetworkProviders, CreateTransportRejectsArgumentsInRowOrder) {
   std::uint16_t port = 0;
   HDRT_TRANSPORT h = &port;
   EXPECT_EQ(DrtCreateIpv6UdpTransport(DRT_GLOBAL_SCOPE, 0, 0, nullptr, &h), DRT_E_INVALID_PORT);              // 1
-  EXPECT_EQ(DrtCreateIpv6UdpTransport(static_cast<DRT_SCOPE>(9), 0, 0, &port, nullptr),
-            DRT_E_INVALID_TRANSPORT_PROVIDER);                                                                  // 2
-  EXPECT_EQ(DrtCreateIpv6UdpTransport(static_cast<DRT_SCOPE>(9), 0, 0, &port, &h), DRT_E_INVALID_SCOPE);     // 3
+  // Out-of-range scopes come from C, where any int converts to the enum (C++ may not form them).
+  EXPECT_EQ(c_create_ipv6_udp_transport(9, 0, &port, nullptr), DRT_E_INVALID_TRANSPORT_PROVIDER);           // 2
+  EXPECT_EQ(c_create_ipv6_udp_transport(9, 0, &port, &h), DRT_E_INVALID_SCOPE);                              // 3
   EXPECT_EQ(h, nullptr);
+  EXPECT_EQ(c_create_ipv6_udp_transport(0, 0, &port, &h), DRT_E_INVALID_SCOPE);                              // 3
   port = 80;
   EXPECT_EQ(DrtCreateIpv6UdpTransport(DRT_GLOBAL_SCOPE, 0, 0, &port, &h), DRT_E_INVALID_PORT);               // 4
   port = 0;
