@@ -7,6 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
 
 namespace drt::tests {
 namespace {
@@ -75,6 +79,26 @@ TEST(LanDiscoveryMessage, AnythingMalformedDoesNotParse) {
   long_name.resize(long_name.size() + 65, 'x');
   EXPECT_FALSE(decode(long_name));
   for (std::size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(decode({good.data(), n})) << n;
+}
+
+TEST(LanDiscoveryMessage, WhatParsesReEncodesToTheSameBytes) {
+  // Seeded, so a failure replays: random buffers, half of them starting with a valid header.
+  std::mt19937 rng(0x0DB5u);
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<std::uint8_t> bytes(rng() % 80);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng() % 4 == 0 ? rng() : rng() % 3);
+    if (i % 2 == 0 && bytes.size() >= 16) {
+      const std::uint8_t head[] = {0x4F, 0x44, 0x42, 0x53, 1, static_cast<std::uint8_t>(1 + rng() % 2), 0, 0};
+      std::copy(std::begin(head), std::end(head), bytes.begin());
+      bytes[14] = static_cast<std::uint8_t>(rng() % 4);
+    }
+    const auto m = decode(bytes);
+    if (!m) continue;
+    ++parsed;
+    EXPECT_EQ(encode(*m), bytes) << "iteration " << i;
+  }
+  EXPECT_GT(parsed, 0) << "the generator should produce some valid messages";
 }
 
 class MulticastBootstrap : public ::testing::Test {
@@ -198,6 +222,46 @@ TEST_F(MulticastDiscovery, EndsOnceMaxResultsWereDelivered) {
   ASSERT_EQ(r.batches()[0].size(), 1u);
   EXPECT_EQ(text_of(r.batches()[0][0]), text_of(ipv6("fd00:42::1", 7001)));
   EXPECT_EQ(r.final_hr(), DRT_E_NO_MORE);
+  b->detach();
+  a->detach();
+}
+
+TEST_F(MulticastDiscovery, GarbageOnTheGroupDoesNotDisturbDiscovery) {
+  auto a = make(0, "alpha");
+  auto b = make(1, "alpha");
+  ASSERT_EQ(a->register_endpoints({ipv6("fd00:42::1", 7001)}), S_OK);
+  // From namespace 1: junk, truncated and foreign-cloud messages to the group, reaching a.
+  ASSERT_TRUE(net_->run_in(1, [&] {
+    const std::uint32_t index = if_nametoindex(net_->interface(1).c_str());
+    const int fd = ::socket(AF_INET6, SOCK_DGRAM, 0);
+    ASSERT_EQ(::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index), 0);
+    const sockaddr_in6 group = ipv6("ff02::114", 61750, index);
+    lan_message foreign;
+    foreign.cloud_name = "beta";
+    foreign.query_id = 99;
+    auto truncated = encode(foreign);
+    truncated.pop_back();
+    lan_message answer;
+    answer.type = lan_message_type::answer;
+    answer.cloud_name = "alpha";
+    answer.endpoints = {ipv6("fd00:66::6", 6666)};  // an answer nobody asked for
+    std::mt19937 rng(7);
+    std::vector<std::vector<std::uint8_t>> junk{encode(foreign), truncated, encode(answer), {}, {0x4F}};
+    for (int i = 0; i < 50; ++i) {
+      std::vector<std::uint8_t> noise(rng() % 200);
+      for (auto& byte : noise) byte = static_cast<std::uint8_t>(rng());
+      junk.push_back(std::move(noise));
+    }
+    for (const auto& j : junk) {
+      EXPECT_GE(::sendto(fd, j.data(), j.size(), 0, reinterpret_cast<const sockaddr*>(&group), sizeof group), 0);
+    }
+    ::close(fd);
+  }));
+  resolve_recorder r;
+  ASSERT_EQ(b->resolve(r), S_OK);
+  ASSERT_EQ(r.batches().size(), 1u);
+  ASSERT_EQ(r.batches()[0].size(), 1u);
+  EXPECT_EQ(text_of(r.batches()[0][0]), text_of(ipv6("fd00:42::1", 7001)));
   b->detach();
   a->detach();
 }
