@@ -32,7 +32,7 @@ bool transient_receive_error(int err) {
 
 }  // namespace
 
-udp_transport::udp_transport(const transport_options& options)
+udp_transport::udp_transport(construction_key, const transport_options& options)
     : options_(options),
       work_(asio::make_work_guard(io_)),
       socket_(io_),
@@ -41,7 +41,7 @@ udp_transport::udp_transport(const transport_options& options)
 
 HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<udp_transport>& out,
                               std::string& detail) {
-  std::unique_ptr<udp_transport> self(new udp_transport(options));
+  auto self = std::make_unique<udp_transport>(construction_key{}, options);
   if (HRESULT hr = self->open_socket(detail); FAILED(hr)) return hr;
   if (HRESULT hr = self->open_address_monitor(detail); FAILED(hr)) return hr;
   {

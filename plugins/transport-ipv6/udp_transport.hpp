@@ -48,6 +48,12 @@ class udp_transport {
   // code (§1.4 mapping of the failed system call) and a detail line.
   [[nodiscard]] static HRESULT create(const transport_options& options,
                                       std::unique_ptr<udp_transport>& out, std::string& detail);
+  struct construction_key {  // only create() can make one: the object is always fully opened
+   private:
+    construction_key() = default;
+    friend class udp_transport;
+  };
+  udp_transport(construction_key, const transport_options& options);
   ~udp_transport();
   udp_transport(const udp_transport&) = delete;
   udp_transport& operator=(const udp_transport&) = delete;
@@ -65,7 +71,6 @@ class udp_transport {
   [[nodiscard]] DRT_IPV6_UDP_STATISTICS statistics() const;
 
  private:
-  explicit udp_transport(const transport_options& options);
   [[nodiscard]] HRESULT open_socket(std::string& detail);
   [[nodiscard]] HRESULT open_address_monitor(std::string& detail);
   void start_receive();

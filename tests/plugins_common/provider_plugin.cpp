@@ -99,7 +99,7 @@ std::unique_ptr<netns_pair> netns_pair::create(std::string& why) {
     why = "creating network namespaces needs root (ip netns add)";
     return nullptr;
   }
-  std::unique_ptr<netns_pair> pair(new netns_pair());
+  auto pair = std::make_unique<netns_pair>(key{});
   const std::string tag = std::to_string(getpid() % 100000) + "x" + std::to_string(netns_serial++);
   for (int i = 0; i < 2; ++i) {
     pair->names_[i] = "odrt" + tag + (i == 0 ? "a" : "b");

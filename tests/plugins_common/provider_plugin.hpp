@@ -71,6 +71,12 @@ class netns_pair {
  public:
   // nullptr and a reason when this host does not let the test create namespaces.
   [[nodiscard]] static std::unique_ptr<netns_pair> create(std::string& why);
+  struct key {
+   private:
+    key() = default;
+    friend class netns_pair;
+  };
+  explicit netns_pair(key) {}
   ~netns_pair();
   [[nodiscard]] const std::string& name(int i) const { return names_[i]; }
   [[nodiscard]] const std::string& interface(int i) const { return interfaces_[i]; }
@@ -81,7 +87,6 @@ class netns_pair {
   bool ip(int i, const std::string& arguments) const;
 
  private:
-  netns_pair() = default;
   std::string names_[2];
   std::string interfaces_[2];
 };
