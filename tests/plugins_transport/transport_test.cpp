@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -101,6 +102,38 @@ TEST_F(Ipv6UdpTransport, AnswersInBothDirectionsWithAnExplicitSourceAddress) {
   EXPECT_EQ(ra.datagrams()[0].data, bytes(30, 8));
   a.detach();
   b.detach();
+}
+
+TEST_F(Ipv6UdpTransport, TwentyTransportsExchangeDatagramsAllToAll) {
+  constexpr int n = 20;
+  std::vector<std::unique_ptr<params>> ps;
+  std::vector<std::unique_ptr<transport>> ts;
+  std::vector<std::unique_ptr<receiver>> rs;
+  for (int i = 0; i < n; ++i) {
+    ps.push_back(std::make_unique<params>(loopback_params()));
+    ts.push_back(std::make_unique<transport>(plugin_, *ps.back()));
+    ASSERT_EQ(ts.back()->created(), S_OK);
+    rs.push_back(std::make_unique<receiver>());
+    ASSERT_EQ(ts.back()->attach(*rs.back()), S_OK);
+  }
+  for (int from = 0; from < n; ++from) {
+    for (int to = 0; to < n; ++to) {
+      if (from == to) continue;
+      ASSERT_EQ(ts[from]->send(ts[to]->loopback_endpoint(), bytes(32, static_cast<std::uint8_t>(from))), S_OK);
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(rs[i]->wait_datagrams(n - 1)) << "transport " << i;
+    std::vector<int> senders;
+    for (const auto& d : rs[i]->datagrams()) senders.push_back(d.data.at(0));
+    std::sort(senders.begin(), senders.end());
+    std::vector<int> want;
+    for (int from = 0; from < n; ++from) {
+      if (from != i) want.push_back(from);
+    }
+    EXPECT_EQ(senders, want) << "transport " << i;
+  }
+  for (auto& t : ts) t->detach();
 }
 
 TEST_F(Ipv6UdpTransport, AttachWhileAttachedReturnsAlreadyBound) {
