@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 namespace drt::tests {
 namespace {
@@ -58,6 +63,34 @@ TEST_F(Ipv6UdpTransportNetns, LinkLocalTransportsTalkAcrossALink) {
   EXPECT_EQ(text_of(d.local), text_of(ipv6("fe80::2", b->port(), index_b)));
   a->detach();
   b->detach();
+}
+
+TEST_F(Ipv6UdpTransportNetns, LinkLocalTransportDropsDatagramsFromOtherInterfaces) {
+  std::unique_ptr<transport> t;
+  std::unique_ptr<params> p;
+  ASSERT_TRUE(net_->run_in(0, [&] {
+    p = std::make_unique<params>(link_local_params(if_nametoindex(net_->interface(0).c_str())));
+    t = std::make_unique<transport>(plugin_, *p);
+    ASSERT_EQ(t->created(), S_OK) << p->detail();
+    // From inside namespace 0 to [::1]: it arrives on lo, not on the transport's interface.
+    const int fd = ::socket(AF_INET6, SOCK_DGRAM, 0);
+    const sockaddr_in6 to = ipv6("::1", t->port());
+    const unsigned char junk[24] = {};
+    EXPECT_EQ(::sendto(fd, junk, sizeof junk, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to), 24);
+    ::close(fd);
+  }));
+  receiver r;
+  ASSERT_EQ(t->attach(r), S_OK);
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  // Wait for the datagram's fate, not for its arrival: the counters are bumped one after the other.
+  const auto settled = [&] {
+    const auto s = t->statistics();
+    return s.droppedOtherInterface + s.datagramsDelivered + s.droppedWhileDetached + s.oversizedReceived > 0;
+  };
+  while (!settled() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  EXPECT_EQ(t->statistics().droppedOtherInterface, 1u);
+  EXPECT_EQ(r.count(), 0u);
+  t->detach();
 }
 
 TEST_F(Ipv6UdpTransportNetns, TentativeAddressesAreNotAdvertised) {
