@@ -25,6 +25,7 @@ typedef struct DRT_IPV6_UDP_STATISTICS {
   uint64_t sendQueueDrops;         /* the socket and the transport's own queue were full */
   uint64_t oversizedSendRejected;  /* SendTo with more bytes than the datagram limit */
   uint64_t addressChanges;         /* OnAddressChange conditions seen */
+  uint64_t datagramsQueued;        /* SendTo found the socket buffer full and queued a copy */
 } DRT_IPV6_UDP_STATISTICS;
 
 typedef struct DRT_IPV6_UDP_TABLE {

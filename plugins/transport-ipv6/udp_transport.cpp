@@ -398,6 +398,7 @@ HRESULT udp_transport::send_to(const sockaddr_in6* to, const sockaddr_in6* from,
     }
     queue_.push_back({resolved, from != nullptr, from != nullptr ? *from : sockaddr_in6{},
                       std::vector<std::uint8_t>(pb, pb + cb)});
+    ++counters_.queued;
     schedule_flush();
     return S_OK;
   }
@@ -419,6 +420,7 @@ DRT_IPV6_UDP_STATISTICS udp_transport::statistics() const {
   s.sendQueueDrops = counters_.queue_drops.load();
   s.oversizedSendRejected = counters_.oversized_send.load();
   s.addressChanges = counters_.address_changes.load();
+  s.datagramsQueued = counters_.queued.load();
   return s;
 }
 

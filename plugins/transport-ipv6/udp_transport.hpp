@@ -95,7 +95,7 @@ class udp_transport {
   struct counters {
     std::atomic<std::uint64_t> received{0}, delivered{0}, oversized_received{0},
         dropped_detached{0}, dropped_other_interface{0}, receive_errors{0}, sent{0},
-        send_errors{0}, queue_drops{0}, oversized_send{0}, address_changes{0};
+        send_errors{0}, queue_drops{0}, oversized_send{0}, address_changes{0}, queued{0};
   };
 
   transport_options options_;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 namespace drt::tests {
@@ -91,6 +92,55 @@ TEST_F(Ipv6UdpTransportNetns, LinkLocalTransportDropsDatagramsFromOtherInterface
   EXPECT_EQ(t->statistics().droppedOtherInterface, 1u);
   EXPECT_EQ(r.count(), 0u);
   t->detach();
+}
+
+// On ::1 the kernel never reports a full send buffer; a slow queueing discipline on the veth
+// keeps the sent datagrams charged to the socket, so SendTo meets EAGAIN and must queue.
+TEST_F(Ipv6UdpTransportNetns, AFullSendBufferQueuesThenDropsThenDrains) {
+  const std::string dev = net_->interface(0);
+  if (!net_->ip(0, "link set " + dev + " txqueuelen 100000") ||
+      std::system(("tc -n " + net_->name(0) + " qdisc add dev " + dev +
+                   " root tbf rate 8kbit burst 1600 limit 100000000 >/dev/null 2>&1").c_str()) != 0) {
+    GTEST_SKIP() << "tc/tbf is not available here";
+  }
+  std::unique_ptr<transport> a, b;
+  std::unique_ptr<params> pa, pb;
+  std::uint32_t index_a = 0;
+  ASSERT_TRUE(net_->run_in(0, [&] {
+    index_a = if_nametoindex(dev.c_str());
+    pa = std::make_unique<params>(link_local_params(index_a));
+    pa->integer("options.send_queue_max", 16);
+    a = std::make_unique<transport>(plugin_, *pa);
+  }));
+  ASSERT_TRUE(net_->run_in(1, [&] {
+    pb = std::make_unique<params>(link_local_params(if_nametoindex(net_->interface(1).c_str())));
+    b = std::make_unique<transport>(plugin_, *pb);
+  }));
+  ASSERT_EQ(a->created(), S_OK) << pa->detail();
+  ASSERT_EQ(b->created(), S_OK) << pb->detail();
+  receiver ra, rb;
+  ASSERT_EQ(a->attach(ra), S_OK);
+  ASSERT_EQ(b->attach(rb), S_OK);
+  constexpr int total = 600;
+  const sockaddr_in6 to = ipv6("fe80::2", b->port(), index_a);
+  for (int i = 0; i < total; ++i) ASSERT_EQ(a->send(to, bytes(1400, 1)), S_OK) << "SendTo never fails for a full buffer";
+  auto s = a->statistics();
+  EXPECT_GT(s.datagramsQueued, 0u);
+  EXPECT_GT(s.sendQueueDrops, 0u) << "the queue holds at most send_queue_max = 16";
+  // Remove the bottleneck: the socket becomes writable and the I/O thread drains the queue.
+  ASSERT_TRUE(net_->ip(0, "link set " + dev + " down"));
+  ASSERT_TRUE(net_->ip(0, "link set " + dev + " up"));
+  std::system(("tc -n " + net_->name(0) + " qdisc del dev " + dev + " root >/dev/null 2>&1").c_str());
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    s = a->statistics();
+    if (s.datagramsSent + s.sendErrors + s.sendQueueDrops == static_cast<std::uint64_t>(total)) break;
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(s.datagramsSent + s.sendErrors + s.sendQueueDrops, static_cast<std::uint64_t>(total))
+      << "every queued datagram was sent (or failed) once the socket drained";
+  a->detach();
+  b->detach();
 }
 
 TEST_F(Ipv6UdpTransportNetns, TentativeAddressesAreNotAdvertised) {
