@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 
+#include <cstring>
+
 #include <net/if.h>
 
 namespace drt::core {
@@ -164,15 +166,22 @@ extern "C" DRT_EXPORT HRESULT DrtCreateIpv6UdpTransport(DRT_SCOPE scope, uint32_
     if (pwPort == nullptr) return fail(DRT_E_INVALID_PORT, "pwPort is NULL");
     if (phTransport == nullptr) return fail(DRT_E_INVALID_TRANSPORT_PROVIDER, "phTransport is NULL");
     *phTransport = nullptr;
-    if (scope < DRT_GLOBAL_SCOPE || scope > DRT_LINK_LOCAL_SCOPE) return fail(DRT_E_INVALID_SCOPE);
+    // A C caller may pass any int (api.md §1.2: enums have the size of int); reading a value
+    // outside 1..3 as a DRT_SCOPE would be undefined behaviour in C++, so read the int.
+    static_assert(sizeof(DRT_SCOPE) == sizeof(int));
+    int raw_scope = 0;
+    std::memcpy(&raw_scope, &scope, sizeof raw_scope);
+    if (raw_scope < DRT_GLOBAL_SCOPE || raw_scope > DRT_LINK_LOCAL_SCOPE) {
+      return fail(DRT_E_INVALID_SCOPE, "scope " + std::to_string(raw_scope) + " is not 1, 2 or 3");
+    }
     if (*pwPort >= 1 && *pwPort <= 1023) return fail(DRT_E_INVALID_PORT, "ports 1 to 1023 are not allowed");
-    if (scope == DRT_LINK_LOCAL_SCOPE &&
+    if (raw_scope == DRT_LINK_LOCAL_SCOPE &&
         (dwScopeId == DRT_LINK_LOCAL_ISATAP_SCOPEID || (dwScopeId != 0 && !has_interface(dwScopeId)))) {
       return fail(DRT_E_INVALID_SCOPE, "no interface has index " + std::to_string(dwScopeId));
     }
     if (HRESULT hr = library_check(); FAILED(hr)) return hr;
     std::vector<drt::runtime::provider_param> params{
-        integer_param("scope", scope), integer_param("scope_id", dwScopeId),
+        integer_param("scope", raw_scope), integer_param("scope_id", dwScopeId),
         integer_param("locality_threshold", dwLocalityThreshold), integer_param("port", *pwPort)};
     void* handle = nullptr;
     HRESULT hr = create_provider_from(builtin_transport_plugin, DRT_PROVIDER_KIND_TRANSPORT, "ipv6-udp",

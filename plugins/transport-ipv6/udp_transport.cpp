@@ -1,0 +1,427 @@
+#include "udp_transport.hpp"
+
+#include <asio/post.hpp>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace drt::plugins::transport {
+namespace {
+
+constexpr std::size_t receive_buffer_bytes = 65536;  // any UDP datagram fits: MSG_TRUNC is exact
+constexpr int datagrams_per_wakeup = 64;             // then yield to the monitor and the queue
+
+bool same_address(const sockaddr_in6& a, const sockaddr_in6& b) {
+  return a.sin6_scope_id == b.sin6_scope_id &&
+         std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
+}
+
+bool transient_receive_error(int err) {
+  // Errors an unconnected UDP socket may report for earlier datagrams, or resource pressure.
+  return err == EINTR || err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH ||
+         err == ENOMEM || err == ENOBUFS || err == EPROTO;
+}
+
+}  // namespace
+
+udp_transport::udp_transport(construction_key, const transport_options& options)
+    : options_(options),
+      work_(asio::make_work_guard(io_)),
+      socket_(io_),
+      netlink_(io_),
+      receive_buffer_(receive_buffer_bytes) {}
+
+HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<udp_transport>& out,
+                              std::string& detail) {
+  auto self = std::make_unique<udp_transport>(construction_key{}, options);
+  if (HRESULT hr = self->open_socket(detail); FAILED(hr)) return hr;
+  if (HRESULT hr = self->open_address_monitor(detail); FAILED(hr)) return hr;
+  {
+    std::lock_guard lock(self->addresses_mutex_);
+    self->addresses_ = usable_addresses(options.scope);
+    self->link_interface_ = options.scope.scope == DRT_LINK_LOCAL_SCOPE && !options.scope.loopback
+                                ? (options.scope.scope_id != 0 ? options.scope.scope_id
+                                                               : default_link_local_interface())
+                                : 0;
+  }
+  self->start_receive();
+  self->start_monitor();
+  self->thread_ = std::thread([io = &self->io_] { io->run(); });
+  out = std::move(self);
+  return S_OK;
+}
+
+udp_transport::~udp_transport() {
+  gate_.close_and_wait();
+  if (thread_.joinable()) {
+    asio::post(io_, [this] {
+      std::error_code ignored;
+      socket_.close(ignored);
+      netlink_.close(ignored);
+    });
+    work_.reset();
+    thread_.join();
+  }
+}
+
+HRESULT udp_transport::open_socket(std::string& detail) {
+  const int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+  if (fd < 0) {
+    detail = std::string("socket(AF_INET6, SOCK_DGRAM): ") + std::strerror(errno);
+    return support::hresult_from_errno(errno, DRT_E_TRANSPORT_UNEXPECTED);
+  }
+  std::error_code ec;
+  socket_.assign(asio::ip::udp::v6(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    detail = "cannot hand the socket to asio: " + ec.message();
+    return DRT_E_TRANSPORT_UNEXPECTED;
+  }
+  const int on = 1;
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0 ||
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) != 0) {
+    detail = std::string("setsockopt: ") + std::strerror(errno);
+    return support::hresult_from_errno(errno, DRT_E_TRANSPORT_UNEXPECTED);
+  }
+  sockaddr_in6 local{};
+  local.sin6_family = AF_INET6;
+  local.sin6_port = htons(options_.port);
+  local.sin6_addr = options_.scope.loopback ? in6addr_loopback : in6addr_any;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+    const int err = errno;
+    detail = "bind(" + support::endpoint_text(local) + "): " + std::strerror(err);
+    return support::hresult_from_errno(err, DRT_E_TRANSPORT_UNEXPECTED);
+  }
+  socklen_t length = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+    detail = std::string("getsockname: ") + std::strerror(errno);
+    return DRT_E_TRANSPORT_UNEXPECTED;
+  }
+  port_ = ntohs(local.sin6_port);
+  return S_OK;
+}
+
+HRESULT udp_transport::open_address_monitor(std::string& detail) {
+  const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  if (fd < 0) {
+    detail = std::string("netlink socket: ") + std::strerror(errno);
+    return DRT_E_TRANSPORT_UNEXPECTED;
+  }
+  sockaddr_nl nl{};
+  nl.nl_family = AF_NETLINK;
+  nl.nl_groups = RTMGRP_IPV6_IFADDR | RTMGRP_LINK;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&nl), sizeof nl) != 0) {
+    detail = std::string("netlink bind: ") + std::strerror(errno);
+    ::close(fd);
+    return DRT_E_TRANSPORT_UNEXPECTED;
+  }
+  std::error_code ec;
+  netlink_.assign(fd, ec);
+  if (ec) {
+    ::close(fd);
+    detail = "cannot hand the netlink socket to asio: " + ec.message();
+    return DRT_E_TRANSPORT_UNEXPECTED;
+  }
+  return S_OK;
+}
+
+// ---- I/O thread ----------------------------------------------------------------------------
+
+void udp_transport::start_receive() {
+  socket_.async_wait(asio::socket_base::wait_read, [this](const std::error_code& ec) {
+    if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
+    if (ec) {
+      fault(DRT_E_TRANSPORT_UNEXPECTED);
+      return;
+    }
+    drain_socket();
+    if (!faulted_.load()) start_receive();
+  });
+}
+
+void udp_transport::drain_socket() {
+  for (int n = 0; n < datagrams_per_wakeup; ++n) {
+    sockaddr_in6 from{};
+    iovec iov{receive_buffer_.data(), receive_buffer_.size()};
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))];
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t got = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_TRUNC);
+    if (got < 0) {
+      const int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK) return;
+      if (transient_receive_error(err)) {
+        ++counters_.receive_errors;
+        continue;
+      }
+      fault(support::hresult_from_errno(err, DRT_E_TRANSPORT_UNEXPECTED));
+      return;
+    }
+    ++counters_.received;
+    if ((msg.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(got) > options_.datagram_bytes_max) {
+      ++counters_.oversized_received;
+      continue;
+    }
+    if (msg.msg_namelen < sizeof from || from.sin6_family != AF_INET6) {
+      ++counters_.receive_errors;
+      continue;
+    }
+    sockaddr_in6 local{};
+    local.sin6_family = AF_INET6;
+    local.sin6_port = htons(port_);
+    bool have_local = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        local.sin6_addr = info.ipi6_addr;
+        local.sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&info.ipi6_addr) ? info.ipi6_ifindex : 0;
+        have_local = true;
+        if (options_.scope.scope == DRT_LINK_LOCAL_SCOPE && !options_.scope.loopback) {
+          std::lock_guard lock(addresses_mutex_);
+          if (info.ipi6_ifindex != link_interface_) have_local = false;
+        }
+      }
+    }
+    if (!have_local) {
+      ++counters_.dropped_other_interface;
+      continue;
+    }
+    if (!gate_.enter()) {
+      ++counters_.dropped_detached;
+      continue;
+    }
+    ++counters_.delivered;
+    callbacks_.OnDatagram(callbacks_.pvContext, &from, &local, receive_buffer_.data(),
+                          static_cast<std::uint32_t>(got));
+    gate_.leave();
+  }
+  // More may be waiting: let the next wake-up continue after other handlers had their turn.
+}
+
+void udp_transport::start_monitor() {
+  netlink_.async_wait(asio::posix::descriptor_base::wait_read, [this](const std::error_code& ec) {
+    if (ec == asio::error::operation_aborted || !netlink_.is_open()) return;
+    if (ec) return;  // no more notifications; the addresses stay as they were
+    // Drain every notification (ENOBUFS = some were lost: re-reading the table covers them).
+    std::array<char, 8192> buffer;
+    for (;;) {
+      const ssize_t got = ::recv(netlink_.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0 && errno != ENOBUFS) break;
+    }
+    refresh_addresses();
+    start_monitor();
+  });
+}
+
+void udp_transport::refresh_addresses() {
+  std::vector<sockaddr_in6> now = usable_addresses(options_.scope);
+  bool changed = false;
+  {
+    std::lock_guard lock(addresses_mutex_);
+    if (options_.scope.scope == DRT_LINK_LOCAL_SCOPE && !options_.scope.loopback && options_.scope.scope_id == 0) {
+      link_interface_ = default_link_local_interface();
+    }
+    changed = now.size() != addresses_.size() ||
+              !std::equal(now.begin(), now.end(), addresses_.begin(), same_address);
+    if (changed) addresses_ = std::move(now);
+  }
+  if (!changed) return;
+  ++counters_.address_changes;
+  if (!gate_.enter()) return;
+  callbacks_.OnAddressChange(callbacks_.pvContext);
+  gate_.leave();
+}
+
+void udp_transport::fault(HRESULT hr) {
+  if (faulted_.exchange(true)) return;
+  if (!gate_.enter()) return;
+  callbacks_.OnFault(callbacks_.pvContext, hr);
+  gate_.leave();
+}
+
+void udp_transport::schedule_flush() {
+  // Called with queue_mutex_ held.
+  if (flush_pending_) return;
+  flush_pending_ = true;
+  asio::post(io_, [this] {
+    socket_.async_wait(asio::socket_base::wait_write, [this](const std::error_code& ec) {
+      if (ec) return;
+      flush_queue();
+    });
+  });
+}
+
+void udp_transport::flush_queue() {
+  std::lock_guard lock(queue_mutex_);
+  flush_pending_ = false;
+  while (!queue_.empty()) {
+    const queued_datagram& d = queue_.front();
+    const int err = send_now(d.to, d.has_from ? &d.from : nullptr, d.bytes.data(),
+                             static_cast<std::uint32_t>(d.bytes.size()));
+    if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+      schedule_flush();
+      return;
+    }
+    if (err == 0) {
+      ++counters_.sent;
+    } else {
+      ++counters_.send_errors;
+    }
+    queue_.pop_front();
+  }
+}
+
+// ---- table functions -----------------------------------------------------------------------
+
+HRESULT udp_transport::attach(const DRT_TRANSPORT_CALLBACKS* callbacks) {
+  constexpr std::size_t needed = offsetof(DRT_TRANSPORT_CALLBACKS, OnFault) + sizeof(callbacks->OnFault);
+  if (callbacks == nullptr || callbacks->cbSize < needed || callbacks->OnDatagram == nullptr ||
+      callbacks->OnAddressChange == nullptr || callbacks->OnFault == nullptr) {
+    return DRT_E_TRANSPORT_INVALID_ARGUMENT;
+  }
+  if (gate_.is_open()) return DRT_E_TRANSPORT_ALREADY_BOUND;
+  callbacks_ = DRT_TRANSPORT_CALLBACKS{};
+  std::memcpy(&callbacks_, callbacks, needed);
+  callbacks_.cbSize = sizeof callbacks_;
+  gate_.open();
+  return S_OK;
+}
+
+void udp_transport::detach() { gate_.close_and_wait(); }
+
+HRESULT udp_transport::local_addresses(SOCKET_ADDRESS_LIST** out) {
+  if (out == nullptr) return DRT_E_TRANSPORT_INVALID_ARGUMENT;
+  *out = nullptr;
+  if (gate_.closing()) return DRT_E_TRANSPORT_SHUTTING_DOWN;
+  if (!gate_.is_open() || faulted_.load()) return DRT_E_TRANSPORT_NOT_BOUND;
+  std::vector<sockaddr_in6> copy;
+  {
+    std::lock_guard lock(addresses_mutex_);
+    copy = addresses_;
+  }
+  for (auto& a : copy) a.sin6_port = htons(port_);
+  *out = support::make_address_list(copy);
+  return S_OK;
+}
+
+HRESULT udp_transport::check_destination(const sockaddr_in6& to, const sockaddr_in6* from,
+                                         sockaddr_in6& resolved) const {
+  std::lock_guard lock(addresses_mutex_);
+  if (addresses_.empty()) return DRT_E_TRANSPORT_NO_DEST_ADDRESSES;
+  resolved = to;
+  const address_class k = classify(to.sin6_addr);
+  const bool matches = options_.scope.loopback ? k == address_class::loopback
+                       : options_.scope.scope == DRT_LINK_LOCAL_SCOPE ? k == address_class::link_local
+                       : options_.scope.scope == DRT_SITE_LOCAL_SCOPE
+                           ? (k == address_class::site_local || k == address_class::global)
+                           : k == address_class::global;
+  if (!matches) return DRT_E_TRANSPORT_NO_DEST_ADDRESSES;
+  if (k == address_class::link_local) {
+    if (resolved.sin6_scope_id == 0) resolved.sin6_scope_id = link_interface_;
+    if (resolved.sin6_scope_id != link_interface_) return DRT_E_TRANSPORT_NO_DEST_ADDRESSES;
+  }
+  if (from != nullptr &&
+      std::none_of(addresses_.begin(), addresses_.end(), [&](const sockaddr_in6& a) {
+        return std::memcmp(&a.sin6_addr, &from->sin6_addr, sizeof a.sin6_addr) == 0;
+      })) {
+    return DRT_E_TRANSPORT_INVALID_ARGUMENT;
+  }
+  return S_OK;
+}
+
+int udp_transport::send_now(const sockaddr_in6& to, const sockaddr_in6* from, const std::uint8_t* pb,
+                            std::uint32_t cb) {
+  iovec iov{const_cast<std::uint8_t*>(pb), cb};
+  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr_in6*>(&to);
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (from != nullptr && !options_.scope.loopback) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    info.ipi6_addr = from->sin6_addr;
+    info.ipi6_ifindex = IN6_IS_ADDR_LINKLOCAL(&from->sin6_addr) ? from->sin6_scope_id : 0;
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  for (;;) {
+    if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
+
+HRESULT udp_transport::send_to(const sockaddr_in6* to, const sockaddr_in6* from, const std::uint8_t* pb,
+                               std::uint32_t cb) {
+  if (gate_.closing()) return DRT_E_TRANSPORT_SHUTTING_DOWN;
+  if (!gate_.is_open() || faulted_.load()) return DRT_E_TRANSPORT_NOT_BOUND;
+  if (to == nullptr || to->sin6_family != AF_INET6 || to->sin6_port == 0 || pb == nullptr || cb == 0 ||
+      (from != nullptr && from->sin6_family != AF_INET6)) {
+    return DRT_E_TRANSPORT_INVALID_ARGUMENT;
+  }
+  if (cb > options_.datagram_bytes_max) {
+    ++counters_.oversized_send;
+    return DRT_E_TRANSPORT_INVALID_ARGUMENT;
+  }
+  sockaddr_in6 resolved;
+  if (HRESULT hr = check_destination(*to, from, resolved); FAILED(hr)) return hr;
+  std::lock_guard lock(queue_mutex_);
+  int err = queue_.empty() ? send_now(resolved, from, pb, cb) : EAGAIN;
+  if (err == 0) {
+    ++counters_.sent;
+    return S_OK;
+  }
+  if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+    if (queue_.size() >= options_.send_queue_max) {
+      ++counters_.queue_drops;
+      return S_OK;  // as a full network queue would: UDP gives no delivery guarantee
+    }
+    queue_.push_back({resolved, from != nullptr, from != nullptr ? *from : sockaddr_in6{},
+                      std::vector<std::uint8_t>(pb, pb + cb)});
+    ++counters_.queued;
+    schedule_flush();
+    return S_OK;
+  }
+  ++counters_.send_errors;
+  return support::hresult_from_errno(err, DRT_E_TRANSPORT_UNEXPECTED);
+}
+
+DRT_IPV6_UDP_STATISTICS udp_transport::statistics() const {
+  DRT_IPV6_UDP_STATISTICS s{};
+  s.cbSize = sizeof s;
+  s.datagramsReceived = counters_.received.load();
+  s.datagramsDelivered = counters_.delivered.load();
+  s.oversizedReceived = counters_.oversized_received.load();
+  s.droppedWhileDetached = counters_.dropped_detached.load();
+  s.droppedOtherInterface = counters_.dropped_other_interface.load();
+  s.receiveErrors = counters_.receive_errors.load();
+  s.datagramsSent = counters_.sent.load();
+  s.sendErrors = counters_.send_errors.load();
+  s.sendQueueDrops = counters_.queue_drops.load();
+  s.oversizedSendRejected = counters_.oversized_send.load();
+  s.addressChanges = counters_.address_changes.load();
+  s.datagramsQueued = counters_.queued.load();
+  return s;
+}
+
+}  // namespace drt::plugins::transport

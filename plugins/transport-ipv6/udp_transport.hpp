@@ -1,0 +1,126 @@
+// The "ipv6-udp" transport (api.md §5.5): one UDP socket, IPv6 only, bound to the port on every
+// address of the scope (or [::1] in loopback mode), plus a netlink socket that watches local
+// address changes. Each transport owns one I/O thread running its own asio::io_context.
+//
+// Threads (docs/transport-and-bootstrap.md §Threading):
+// * OnDatagram, OnAddressChange and OnFault run on the transport's I/O thread, one at a time.
+// * Attach, Detach, GetLocalAddresses, SendTo, GetPort and GetStatistics may be called from any
+//   thread; libdrt calls the first four from one instance's worker, never concurrently.
+// * Detach returns once no callback is running and none can start; called from inside a
+//   callback (on the I/O thread) it does not wait for that callback, its caller.
+// * SendTo never blocks: it sends from the calling thread with MSG_DONTWAIT; when the socket
+//   buffer is full the datagram is copied to a bounded queue that the I/O thread drains.
+// * The destructor (the plugin's Delete) stops and joins the I/O thread; no code of the plugin
+//   runs after it returns.
+#pragma once
+
+#include "ipv6_udp_statistics.h"
+#include "local_addresses.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+
+#include <plugin_support.hpp>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace drt::plugins::transport {
+
+struct transport_options {
+  scope_choice scope;
+  std::uint16_t port = 0;                   // 0 = any free port
+  std::uint32_t locality_threshold = 0;     // accepted and ignored (api.md §5.5.1)
+  std::uint32_t datagram_bytes_max = 1500;  // protocol.md §2.7: longer MAY be dropped
+  std::uint32_t send_queue_max = 256;       // datagrams waiting for socket buffer space
+};
+
+class udp_transport {
+ public:
+  // Opens and binds the socket and starts the I/O thread. On failure returns the api.md §5.5.1
+  // code (§1.4 mapping of the failed system call) and a detail line.
+  [[nodiscard]] static HRESULT create(const transport_options& options,
+                                      std::unique_ptr<udp_transport>& out, std::string& detail);
+  struct construction_key {  // only create() can make one: the object is always fully opened
+   private:
+    construction_key() = default;
+    friend class udp_transport;
+  };
+  udp_transport(construction_key, const transport_options& options);
+  ~udp_transport();
+  udp_transport(const udp_transport&) = delete;
+  udp_transport& operator=(const udp_transport&) = delete;
+
+  [[nodiscard]] DRT_TRANSPORT_PROVIDER* table() noexcept { return &table_.base; }
+  [[nodiscard]] DRT_IPV6_UDP_TABLE& full_table() noexcept { return table_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] const transport_options& options() const noexcept { return options_; }
+
+  [[nodiscard]] HRESULT attach(const DRT_TRANSPORT_CALLBACKS* callbacks);
+  void detach();
+  [[nodiscard]] HRESULT local_addresses(SOCKET_ADDRESS_LIST** out);
+  [[nodiscard]] HRESULT send_to(const sockaddr_in6* to, const sockaddr_in6* from,
+                                const std::uint8_t* pb, std::uint32_t cb);
+  [[nodiscard]] DRT_IPV6_UDP_STATISTICS statistics() const;
+
+ private:
+  [[nodiscard]] HRESULT open_socket(std::string& detail);
+  [[nodiscard]] HRESULT open_address_monitor(std::string& detail);
+  void start_receive();
+  void drain_socket();
+  void start_monitor();
+  void refresh_addresses();
+  void schedule_flush();
+  void flush_queue();
+  void fault(HRESULT hr);
+  [[nodiscard]] HRESULT check_destination(const sockaddr_in6& to, const sockaddr_in6* from,
+                                          sockaddr_in6& resolved) const;
+  [[nodiscard]] int send_now(const sockaddr_in6& to, const sockaddr_in6* from,
+                             const std::uint8_t* pb, std::uint32_t cb);
+
+  struct queued_datagram {
+    sockaddr_in6 to;
+    bool has_from;
+    sockaddr_in6 from;
+    std::vector<std::uint8_t> bytes;
+  };
+
+  struct counters {
+    std::atomic<std::uint64_t> received{0}, delivered{0}, oversized_received{0},
+        dropped_detached{0}, dropped_other_interface{0}, receive_errors{0}, sent{0},
+        send_errors{0}, queue_drops{0}, oversized_send{0}, address_changes{0}, queued{0};
+  };
+
+  transport_options options_;
+  DRT_IPV6_UDP_TABLE table_{};
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::ip::udp::socket socket_;
+  asio::posix::stream_descriptor netlink_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+
+  support::callback_gate gate_;
+  DRT_TRANSPORT_CALLBACKS callbacks_{};  // written only while the gate is closed and idle
+  std::atomic<bool> faulted_{false};
+
+  mutable std::mutex addresses_mutex_;
+  std::vector<sockaddr_in6> addresses_;  // usable, port 0
+  std::uint32_t link_interface_ = 0;     // link-local scope: the interface in use
+
+  std::mutex queue_mutex_;
+  std::deque<queued_datagram> queue_;
+  bool flush_pending_ = false;
+
+  std::vector<std::uint8_t> receive_buffer_;  // I/O thread only
+  counters counters_;
+};
+
+}  // namespace drt::plugins::transport
