@@ -1,0 +1,119 @@
+// tests/integration: real instances over real UDP on [::1] (issue #6): nodes join, publish, find
+// each other's keys, see updates and revocations.
+#include "loopback_cloud.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+using drt_test::cloud_node;
+using drt_test::key_of;
+using drt_test::open_node;
+using drt_test::run_search;
+using drt_test::wait_status;
+
+std::vector<std::uint8_t> text(const std::string& s) { return {s.begin(), s.end()}; }
+
+// A node is in others' route caches only through a key it publishes (protocol.md §1.2): the
+// first node registers before the second joins.
+TEST(LoopbackCloud, TwoNodesFindEachOthersKeys) {
+  cloud_node a = open_node({});
+  drt::registration ra = a.node.register_key(key_of(1), text("published by a"));
+  ASSERT_EQ(wait_status(a.node, DRT_ALONE, 10s), DRT_ALONE);
+  cloud_node b = open_node({a.transport.port()});
+  drt::registration rb = b.node.register_key(key_of(2), text("published by b"));
+  ASSERT_EQ(wait_status(b.node, DRT_ACTIVE, 10s), DRT_ACTIVE);
+  EXPECT_EQ(wait_status(a.node, DRT_ACTIVE, 10s), DRT_ACTIVE) << "the first node hears of the second";
+
+  auto found = run_search(b.node, key_of(1));
+  ASSERT_EQ(found.results.size(), 1u);
+  EXPECT_EQ(found.results[0].type, DRT_MATCH_EXACT);
+  EXPECT_EQ(found.results[0].data, text("published by a"));
+  EXPECT_EQ(found.end, drt::search::state::complete);
+
+  found = run_search(a.node, key_of(2));
+  ASSERT_EQ(found.results.size(), 1u);
+  EXPECT_EQ(found.results[0].data, text("published by b"));
+}
+
+}  // namespace
+
+namespace {
+
+// Opens `count` nodes, each bootstrapping from the first, each publishing `keys_each` keys.
+struct cloud {
+  std::vector<cloud_node> nodes;
+  std::vector<std::vector<drt::registration>> registrations;
+  cloud(std::size_t count, std::uint32_t keys_each) {
+    nodes.reserve(count);
+    registrations.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      std::vector<std::uint16_t> seeds;
+      if (i > 0) seeds.push_back(nodes[0].transport.port());
+      nodes.push_back(open_node(seeds));
+      for (std::uint32_t k = 0; k < keys_each; ++k) {
+        const std::uint32_t id = static_cast<std::uint32_t>(i) * keys_each + k;
+        registrations[i].push_back(nodes[i].node.register_key(key_of(id), text("value " + std::to_string(id))));
+      }
+      if (i > 0) {
+        EXPECT_EQ(wait_status(nodes[i].node, DRT_ACTIVE, 10s), DRT_ACTIVE) << "node " << i;
+      }
+    }
+  }
+};
+
+TEST(LoopbackCloud, TwentyNodesFindEveryKeyFromEveryOtherNode) {
+  constexpr std::size_t node_count = 20;
+  const std::uint32_t keys_each = std::getenv("KEYS_EACH") ? std::stoul(std::getenv("KEYS_EACH")) : 5;  // 100 keys
+  cloud c(node_count, keys_each);
+  std::this_thread::sleep_for(500ms);  // let the leaf-set floods settle
+  std::size_t found = 0, searched = 0;
+  std::string first_miss;
+  for (std::size_t owner = 0; owner < node_count; ++owner) {
+    for (std::uint32_t k = 0; k < keys_each; ++k) {
+      const std::uint32_t id = static_cast<std::uint32_t>(owner) * keys_each + k;
+      for (std::size_t from = 0; from < node_count; ++from) {
+        if (from == owner) continue;
+        ++searched;
+        auto r = run_search(c.nodes[from].node, key_of(id));
+        if (r.results.size() == 1 && r.results[0].data == text("value " + std::to_string(id))) {
+          ++found;
+        } else if (first_miss.empty()) {
+          first_miss = "key " + std::to_string(id) + " from node " + std::to_string(from);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(found, searched) << "first miss: " << first_miss;
+  EXPECT_EQ(searched, 100u * 19u);
+}
+
+TEST(LoopbackCloud, AnUpdateIsSeenAndARevokedKeyIsGone) {
+  cloud c(8, 2);
+  std::this_thread::sleep_for(300ms);
+  const drt::key updated = key_of(3), revoked = key_of(5);  // owned by nodes 1 and 2
+  c.registrations[1][1].update(text("new value"));
+  auto r = run_search(c.nodes[6].node, updated);
+  ASSERT_EQ(r.results.size(), 1u);
+  EXPECT_EQ(r.results[0].data, text("new value")) << "a search fetches the current data from the owner";
+
+  ASSERT_EQ(run_search(c.nodes[6].node, revoked).results.size(), 1u);
+  c.registrations[2][1].reset();  // DrtUnregisterKey: revoke through the leaf set
+  std::vector<drt::search_result> after;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    after = run_search(c.nodes[6].node, revoked).results;
+    if (after.empty()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(after.empty()) << "the revoked key is still found";
+  // Nearest search still answers for the other keys.
+  drt::search_options nearest;
+  nearest.max_endpoints = 3;
+  auto near = run_search(c.nodes[6].node, revoked, nearest);
+  EXPECT_FALSE(near.results.empty());
+}
+
+}  // namespace
