@@ -31,6 +31,46 @@ step "drt-conformance (from the prefix) on the example plugin"
 "$prefix/bin/drt-conformance" "$work/example/drt-pinned-keys.so" \
   --config "$source/examples/custom-security-provider/kit.toml" --junit "$work/example-conformance.xml" | tail -n 4
 
+step "a two-node cloud on [::1] whose nodes trust each other's pinned Ed25519 keys"
+# An Ed25519 public key from a 32-byte seed, with openssl and coreutils only.
+public_key_of() {
+  printf '%b' "$(printf '302e020100300506032b657004220420%s' "$1" | sed 's/../\\x&/g')" |
+    openssl pkey -inform DER -pubout -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n'
+}
+seed_a=$(openssl rand -hex 32)
+seed_b=$(openssl rand -hex 32)
+pub_a=$(public_key_of "$seed_a")
+pub_b=$(public_key_of "$seed_b")
+port_a=$((20000 + RANDOM % 20000))
+plugin="$work/example/drt-pinned-keys.so"
+write_node() {  # name port seed trusted peers
+  cat > "$work/$1.toml" <<TOML
+[transport]
+scope = "loopback"
+port = $2
+
+[security]
+plugin = "$plugin"
+provider = "pinned-keys"
+options = { private_key = "$3", trusted_key = "$4" }
+
+[bootstrap]
+provider = "static"
+peers = [$5]
+TOML
+}
+write_node a "$port_a" "$seed_a" "$pub_b" ""
+write_node b 0 "$seed_b" "$pub_a" "\"[::1]:$port_a\""
+"$work/example/pinned-node" "$work/a.toml" "$work/b.toml"
+# A node that does not pin a's key must not accept a's proof of ownership.
+seed_c=$(openssl rand -hex 32)
+write_node c 0 "$seed_c" "$pub_b" "\"[::1]:$port_a\""
+if "$work/example/pinned-node" "$work/a.toml" "$work/c.toml" >/dev/null 2>&1; then
+  echo "FAIL: a node that does not trust the publisher's key found the record" >&2
+  exit 1
+fi
+echo "untrusted publisher refused: OK"
+
 step "a C program built with pkg-config opendrt"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 cat > "$work/hello.c" <<'C'
