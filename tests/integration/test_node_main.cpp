@@ -1,0 +1,53 @@
+// drt-test-node: one DRT node in its own process, for the multi-process tests. It opens a node
+// on [::1] (bootstrapping from --seed PORT, if given), publishes key_of(--key N) with the text
+// "value N", prints "READY <port>", then answers commands on stdin, one per line:
+//   search N   -> "FOUND N" or "MISSING N"
+//   status     -> "STATUS <DRT_STATUS>"
+// and closes the node cleanly at EOF (the parent ending, or closing the pipe).
+#include "loopback_cloud.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+int main(int argc, char** argv) {
+  std::vector<std::uint16_t> seeds;
+  long key = -1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--seed") seeds.push_back(static_cast<std::uint16_t>(std::strtoul(argv[i + 1], nullptr, 10)));
+    else if (a == "--key") key = std::strtol(argv[i + 1], nullptr, 10);
+  }
+  try {
+    drt_test::cloud_node n = drt_test::open_node(seeds);
+    std::optional<drt::registration> reg;
+    if (key >= 0) {
+      const std::string value = "value " + std::to_string(key);
+      reg = n.node.register_key(drt_test::key_of(static_cast<std::uint32_t>(key)),
+                                std::vector<std::uint8_t>(value.begin(), value.end()));
+    }
+    std::cout << "READY " << n.transport.port() << std::endl;
+    std::optional<DRT_STATUS> status;
+    for (std::string line; std::getline(std::cin, line);) {
+      while (auto e = n.node.next_event()) {
+        if (e->type == DRT_EVENT_STATUS_CHANGED) status = e->status;
+      }
+      if (line.rfind("search ", 0) == 0) {
+        const auto id = static_cast<std::uint32_t>(std::stoul(line.substr(7)));
+        const auto r = drt_test::run_search(n.node, drt_test::key_of(id), {}, std::chrono::milliseconds(3000));
+        const std::string want = "value " + std::to_string(id);
+        const bool found = r.results.size() == 1 && r.results[0].data == std::vector<std::uint8_t>(want.begin(), want.end());
+        std::cout << (found ? "FOUND " : "MISSING ") << id << std::endl;
+      } else if (line == "status") {
+        std::cout << "STATUS " << (status ? static_cast<int>(*status) : -1) << std::endl;
+      } else {
+        std::cout << "ERROR unknown command" << std::endl;
+      }
+    }
+  } catch (const drt::error& e) {
+    std::cerr << "drt-test-node: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
