@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace drt::plugins::transport {
 namespace {
@@ -41,7 +42,14 @@ udp_transport::udp_transport(construction_key, const transport_options& options)
 
 HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<udp_transport>& out,
                               std::string& detail) {
-  auto self = std::make_unique<udp_transport>(construction_key{}, options);
+  std::unique_ptr<udp_transport> self;
+  try {
+    self = std::make_unique<udp_transport>(construction_key{}, options);
+  } catch (const std::system_error& e) {
+    // asio opens its reactor (epoll, eventfd, timerfd) here: api.md §5.5.1 row 10.
+    detail = std::string("the I/O machinery cannot be started: ") + e.what();
+    return DRT_E_TRANSPORT_UNEXPECTED;
+  }
   if (HRESULT hr = self->open_socket(detail); FAILED(hr)) return hr;
   if (HRESULT hr = self->open_address_monitor(detail); FAILED(hr)) return hr;
   {

@@ -241,6 +241,27 @@ TEST_F(NetworkProviders, OpensFromAConfigFileWithTheBuiltInPlugins) {
   DrtClose(drt);
 }
 
+TEST_F(NetworkProviders, OpensFromAConfigFileWithTheDnsResolver) {
+  char path[] = "/tmp/opendrt-dns-config-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string text =
+      "[transport]\nscope = \"loopback\"\n[security]\nprovider = \"null\"\n"
+      "[bootstrap]\nprovider = \"dns\"\nhost = \"::1\"\nport = 5998\n";
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  HDRT drt = nullptr;
+  const HRESULT opened = DrtOpenFromConfigFile(path, event_fd, nullptr, &drt);
+  unlink(path);
+  ASSERT_TRUE(opened == S_OK || opened == DRT_S_RETRY) << DrtGetLastErrorDetail();
+  std::vector<sockaddr_in6> reported;
+  EXPECT_EQ(next_status(drt, event_fd, &reported), DRT_ALONE);
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_TRUE(IN6_IS_ADDR_LOOPBACK(&reported[0].sin6_addr));
+  EXPECT_EQ(ntohs(reported[0].sin6_port), 5998);
+  DrtClose(drt);
+}
+
 // ---- bootstrap resolvers (§5.7) -----------------------------------------------------------------
 
 TEST_F(NetworkProviders, DnsResolverRejectsArgumentsInRowOrder) {

@@ -66,26 +66,7 @@ struct node {
     return DrtOpen(&s, event_fd, nullptr, &drt);
   }
 
-  // The next status event (failure deadline 30 s), with the addresses it reports.
-  DRT_STATUS next_status(std::vector<sockaddr_in6>& reported) {
-    alignas(DRT_EVENT_DATA) unsigned char buf[4096];
-    auto* ev = reinterpret_cast<DRT_EVENT_DATA*>(buf);
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < until) {
-      if (DrtGetEventData(drt, sizeof buf, ev) == S_OK && ev->type == DRT_EVENT_STATUS_CHANGED) {
-        for (std::uint32_t i = 0; i < ev->statusChange.bootstrapAddresses.cntAddress; ++i) {
-          sockaddr_in6 a;
-          std::memcpy(&a, &ev->statusChange.bootstrapAddresses.pAddresses[i], sizeof a);
-          reported.push_back(a);
-        }
-        return ev->statusChange.status;
-      }
-      pollfd p{event_fd, POLLIN, 0};
-      (void)poll(&p, 1, 1000);
-    }
-    ADD_FAILURE() << "no status event within 30 s";
-    return DRT_FAULTED;
-  }
+  DRT_STATUS next_status(std::vector<sockaddr_in6>& reported);
 
   ~node() {
     if (drt != nullptr) DrtClose(drt);
@@ -97,6 +78,31 @@ struct node {
     close(event_fd);
   }
 };
+
+// The next status event of drt (failure deadline 30 s), with the addresses it reports.
+DRT_STATUS next_status(HDRT drt, int event_fd, std::vector<sockaddr_in6>& reported) {
+  alignas(DRT_EVENT_DATA) unsigned char buf[4096];
+  auto* ev = reinterpret_cast<DRT_EVENT_DATA*>(buf);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < until) {
+    if (DrtGetEventData(drt, sizeof buf, ev) == S_OK && ev->type == DRT_EVENT_STATUS_CHANGED) {
+      for (std::uint32_t i = 0; i < ev->statusChange.bootstrapAddresses.cntAddress; ++i) {
+        sockaddr_in6 a;
+        std::memcpy(&a, &ev->statusChange.bootstrapAddresses.pAddresses[i], sizeof a);
+        reported.push_back(a);
+      }
+      return ev->statusChange.status;
+    }
+    pollfd p{event_fd, POLLIN, 0};
+    (void)poll(&p, 1, 1000);
+  }
+  ADD_FAILURE() << "no status event within 30 s";
+  return DRT_FAULTED;
+}
+
+DRT_STATUS node::next_status(std::vector<sockaddr_in6>& reported) {
+  return ::next_status(drt, event_fd, reported);
+}
 
 bool contains_loopback_port(const std::vector<sockaddr_in6>& list, std::uint16_t port) {
   for (const auto& a : list) {
@@ -134,6 +140,33 @@ TEST(LanDiscoveryThroughTheApi, ANodeOfAnotherCloudIsNotFound) {
   reported.clear();
   ASSERT_EQ(second.next_status(reported), DRT_ALONE);
   EXPECT_TRUE(reported.empty());
+}
+
+TEST(LanDiscoveryThroughTheApi, ANodeOpenedFromAConfigFileIsFound) {
+  if (!g_skip_reason.empty()) GTEST_SKIP() << g_skip_reason;
+  char path[] = "/tmp/opendrt-lan-config-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string text = std::string("[transport]\nscope = \"loopback\"\n[security]\nprovider = \"null\"\n") +
+                           "[bootstrap]\nprovider = \"multicast\"\ninterface = \"" + g_link +
+                           "\"\ncloud_name = \"from-file\"\n";
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  const int first_fd = eventfd(0, EFD_CLOEXEC);
+  HDRT first = nullptr;
+  const HRESULT opened_first = DrtOpenFromConfigFile(path, first_fd, nullptr, &first);
+  unlink(path);
+  ASSERT_TRUE(opened_first == S_OK || opened_first == DRT_S_RETRY) << DrtGetLastErrorDetail();
+  std::vector<sockaddr_in6> reported;
+  ASSERT_EQ(next_status(first, first_fd, reported), DRT_ALONE);
+  node second;
+  const HRESULT opened_second = second.open("from-file");
+  ASSERT_TRUE(opened_second == S_OK || opened_second == DRT_S_RETRY) << DrtGetLastErrorDetail();
+  reported.clear();
+  ASSERT_EQ(second.next_status(reported), DRT_ALONE);
+  EXPECT_EQ(reported.size(), 1u) << "the node opened from the file answered";
+  DrtClose(first);  // also deletes the providers the file made
+  close(first_fd);
 }
 
 }  // namespace

@@ -143,6 +143,25 @@ TEST_F(Ipv6UdpTransportNetns, AFullSendBufferQueuesThenDropsThenDrains) {
   b->detach();
 }
 
+TEST_F(Ipv6UdpTransportNetns, ASendWithoutARouteFailsWithNetUnreachableAndIsCounted) {
+  ASSERT_TRUE(net_->ip(0, "addr add fd00:8::1/64 dev " + net_->interface(0) + " nodad"));
+  std::unique_ptr<transport> t;
+  std::unique_ptr<params> p;
+  ASSERT_TRUE(net_->run_in(0, [&] {
+    p = std::make_unique<params>();
+    p->integer("scope", DRT_GLOBAL_SCOPE);
+    t = std::make_unique<transport>(plugin_, *p);
+  }));
+  ASSERT_EQ(t->created(), S_OK) << p->detail();
+  receiver r;
+  ASSERT_EQ(t->attach(r), S_OK);
+  // The namespace has no default route: the kernel refuses at once, nothing leaves.
+  EXPECT_EQ(t->send(ipv6("2001:db8::1", 5000), bytes(20, 1)), DRT_HR_NET_UNREACHABLE);
+  EXPECT_EQ(t->statistics().sendErrors, 1u);
+  EXPECT_EQ(t->statistics().datagramsSent, 0u);
+  t->detach();
+}
+
 TEST_F(Ipv6UdpTransportNetns, TentativeAddressesAreNotAdvertised) {
   std::unique_ptr<transport> t;
   std::unique_ptr<params> p;

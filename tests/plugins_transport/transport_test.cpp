@@ -5,7 +5,9 @@
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -402,6 +404,51 @@ TEST_F(Ipv6UdpTransport, PortTakenByAnotherSocketReturnsAddressInUse) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&any), &length), 0);
   EXPECT_EQ(create_with(plugin_, loopback_params(ntohs(any.sin6_port))), DRT_HR_ADDR_IN_USE);
   ::close(fd);
+}
+
+// Runs create in a child process that may open only `free_fds` more descriptors, and returns
+// its HRESULT (through the exit status: 0 S_OK, 1 TRANSPORT_UNEXPECTED, 2 TOO_MANY_FILES, 3 other).
+HRESULT create_with_free_descriptors(const provider_plugin& plugin, int free_fds) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const int lowest = dup(0);  // every descriptor below it is in use
+    ::close_range(static_cast<unsigned>(lowest), ~0U, 0);
+    const rlimit limit{static_cast<rlim_t>(lowest + free_fds), static_cast<rlim_t>(lowest + free_fds)};
+    if (lowest < 0 || setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(3);
+    params p;
+    p.integer("scope", DRT_GLOBAL_SCOPE);  // no interface look-ups before the sockets open
+    transport t(plugin, p);
+    const HRESULT hr = t.created();
+    _exit(hr == S_OK ? 0 : hr == DRT_E_TRANSPORT_UNEXPECTED ? 1 : hr == DRT_HR_TOO_MANY_FILES ? 2 : 3);
+  }
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) return E_FAIL;
+  switch (WEXITSTATUS(status)) {
+    case 0: return S_OK;
+    case 1: return DRT_E_TRANSPORT_UNEXPECTED;
+    case 2: return DRT_HR_TOO_MANY_FILES;
+    default: return E_FAIL;
+  }
+}
+
+// With ever more free descriptors creation fails first in the I/O machinery (asio's reactor:
+// row 10), then at socket() (EMFILE: api.md §1.4), then at the address monitor (row 10), then
+// succeeds. How many descriptors asio's reactor takes is its business, so the pattern is checked.
+TEST_F(Ipv6UdpTransport, RunningOutOfDescriptorsGivesTheDocumentedCodes) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizer runtimes need descriptors of their own (they report false errors "
+                  "when none is left); this runs in the debug preset";
+#endif
+  std::vector<HRESULT> results;
+  for (int free_fds = 0; free_fds <= 12 && (results.empty() || results.back() != S_OK); ++free_fds) {
+    results.push_back(create_with_free_descriptors(plugin_, free_fds));
+  }
+  ASSERT_EQ(results.back(), S_OK);
+  ASSERT_GE(results.size(), 3u);
+  EXPECT_EQ(results.front(), DRT_E_TRANSPORT_UNEXPECTED) << "no descriptor for the I/O machinery";
+  EXPECT_NE(std::find(results.begin(), results.end(), DRT_HR_TOO_MANY_FILES), results.end()) << "none for the socket";
+  EXPECT_EQ(results[results.size() - 2], DRT_E_TRANSPORT_UNEXPECTED) << "none for the address monitor";
+  for (HRESULT hr : results) EXPECT_TRUE(hr == S_OK || hr == DRT_E_TRANSPORT_UNEXPECTED || hr == DRT_HR_TOO_MANY_FILES);
 }
 
 TEST_F(Ipv6UdpTransport, UnknownParameterReturnsConfigInvalid) {
