@@ -47,6 +47,7 @@ struct options {
   bool partition = false;
   std::uint64_t seed = 1;
   bool json_only = false;
+  bool verbose = false;
   std::uint32_t join_interval_ms = 0;
   std::uint32_t lookup_rate_per_s = 500;
   std::uint32_t latency_ms_mean = 40;
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
   app.add_flag("--partition", o.partition, "After convergence split the cloud in two halves for --partition-ms, heal, wait 3 maintenance periods, then run the lookups");
   app.add_option("--partition-ms", o.partition_ms, "Virtual duration of the partition");
   app.add_option("--seed,-s", o.seed, "64-bit seed; the same seed gives the same run and trace hash");
+  app.add_flag("--verbose,-v", o.verbose, "Print every failed search with its search path on stderr");
   app.add_flag("--json", o.json_only, "Print only the JSON line on stdout (progress still goes to stderr)");
   app.add_option("--join-interval-ms", o.join_interval_ms, "Virtual time between two joins while building (default: 20 ms up to 1,000 nodes, 10 up to 10,000, else 5)");
   app.add_option("--lookup-rate", o.lookup_rate_per_s, "Searches started per virtual second");
@@ -155,6 +157,12 @@ int main(int argc, char** argv) {
         hops.push_back(out.lookups_sent);
         latencies.push_back(static_cast<double>(out.finished_ms - out.started_ms));
       }
+      if (!ok && o.verbose) {
+        std::fprintf(stderr, "drt-sim: FAILED kind %d from node %zu target %016" PRIx64 "... done %d results %zu\n", it->kind,
+                     out.from, it->target.limb[3], out.done, r.size());
+        for (const auto& p : out.path)
+          std::fprintf(stderr, "   hop %016" PRIx64 "... flags 0x%02x nearness %u latency %u ms\n", p.key.limb[3], p.flags, p.nearness, p.latency_ms);
+      }
       (it->kind == 0 ? exact_ok : it->kind == 1 ? absent_ok : it->kind == 2 ? near_ok : range_ok) += ok ? 1 : 0;
       net.forget(it->handle);
       it = pending.erase(it);
@@ -184,8 +192,11 @@ int main(int argc, char** argv) {
       if (dice < 80) {
         // a registered key of a node that has been up for 30 s (its registration has spread)
         std::size_t j = live[workload.uniform(live.size())];
-        for (int tries = 0; tries < 10 && net.now_ms() < net.joined_ms(j) + 30'000; ++tries) j = live[workload.uniform(live.size())];
-        if (!net.key_of(j) || net.now_ms() < net.joined_ms(j) + 30'000) continue;
+        for (int tries = 0; tries < 10 && (j == from || net.now_ms() < net.joined_ms(j) + 30'000); ++tries)
+          j = live[workload.uniform(live.size())];
+        // Not its own key (excluded without fAllowCurrentInstanceMatch), and a key whose
+        // registration has had 30 s to spread.
+        if (j == from || !net.key_of(j) || net.now_ms() < net.joined_ms(j) + 30'000) continue;
         p.kind = 0;
         p.target = *net.key_of(j);
         info.target = p.target;
@@ -239,13 +250,16 @@ int main(int argc, char** argv) {
   for (double h : hops) hops_sum += h;
   const std::size_t live = net.live_nodes().size();
   const double rss = peak_rss_mib();
+  double cache_entries = 0;
+  for (std::size_t i : net.live_nodes()) cache_entries += static_cast<double>(net.engine(i).cache().size());
+  cache_entries /= static_cast<double>(std::max<std::size_t>(1, live));
   char line[1600];
   std::snprintf(line, sizeof line,
                 "{\"nodes\":%zu,\"lookups\":%zu,\"success_rate\":%.5f,\"hops_mean\":%.3f,\"hops_p99\":%.0f,"
                 "\"msgs_per_lookup\":%.2f,\"virtual_latency_p50_ms\":%.0f,\"virtual_latency_p99_ms\":%.0f,\"wall_s\":%.1f,"
                 "\"peak_rss_mib\":%.1f,\"bytes_per_node\":%.0f,\"rss_bytes_per_node\":%.0f,\"exact_lookups\":%zu,"
                 "\"absent_ok_rate\":%.5f,\"absent_lookups\":%zu,\"nearest_ok_rate\":%.5f,\"nearest_lookups\":%zu,"
-                "\"range_ok_rate\":%.5f,\"range_lookups\":%zu,\"leafset_correct\":%.4f,\"live_nodes\":%zu,"
+                "\"range_ok_rate\":%.5f,\"range_lookups\":%zu,\"leafset_correct\":%.4f,\"cache_entries_mean\":%.1f,\"live_nodes\":%zu,"
                 "\"churn_pct_per_min\":%.2f,\"loss_pct\":%.2f,\"partition\":%s,\"seed\":%" PRIu64 ",\"virtual_s\":%.0f,"
                 "\"trace_hash\":\"%016" PRIx64 "\"}",
                 o.nodes, lookups_done, exact_total ? double(exact_ok) / double(exact_total) : 1.0,
@@ -255,7 +269,7 @@ int main(int argc, char** argv) {
                 rss * 1048576.0 / double(std::max<std::size_t>(1, net.size())), exact_total,
                 absent_total ? double(absent_ok) / double(absent_total) : 1.0, absent_total,
                 near_total ? double(near_ok) / double(near_total) : 1.0, near_total,
-                range_total ? double(range_ok) / double(range_total) : 1.0, range_total, leaf_ok, live, o.churn_pct_per_min,
+                range_total ? double(range_ok) / double(range_total) : 1.0, range_total, leaf_ok, cache_entries, live, o.churn_pct_per_min,
                 o.loss_pct, o.partition ? "true" : "false", o.seed, net.now_ms() / 1000.0, net.trace_hash());
   if (!o.json_only)
     std::fprintf(stderr, "drt-sim: exact %zu/%zu, absent %zu/%zu, nearest %zu/%zu, range %zu/%zu\n", exact_ok, exact_total,

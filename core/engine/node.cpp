@@ -476,6 +476,7 @@ void node::impl::publish_pending_keys() {
   for (auto& k : s.keys) {
     if (k.published) continue;
     k.published = true;
+    k.published_cache_size = n.cache_.size();
     start_walk(search_kind::registration, add_small(k.key, 1), resolve_criteria::none, resolve_reason::registration,
                own_entry(k.key), std::nullopt);
   }
@@ -575,6 +576,16 @@ void node::impl::maintenance_tick() {
       return kv.second.why == purpose::probe && kv.second.entry.key == r.key && kv.second.to == ep;
     });
     if (!already) send_inquire_for(r, ep, purpose::probe, true, 0, std::nullopt, 0, false);
+  }
+  // OpenDRT extension (docs/simulator.md "Deviations"): a registration resolve that ran while
+  // the cache held fewer than 8 entries (a node that became ACTIVE through another newcomer)
+  // may have stopped far from its key; run it once more now that the cache has grown.
+  for (auto& k : s.keys) {
+    if (k.published && k.published_cache_size < 8 && n.cache_.size() >= 8) {
+      k.published_cache_size = n.cache_.size();
+      start_walk(search_kind::registration, add_small(k.key, 1), resolve_criteria::none, resolve_reason::registration,
+                 own_entry(k.key), std::nullopt);
+    }
   }
   // 4. leaf-set refill, 5. spread
   start_refill();

@@ -68,6 +68,7 @@ struct registered_key {
   bool published = false;
   bool proof_failed_reported = false;
   std::uint64_t registered_ms = 0;
+  std::size_t published_cache_size = 0;  // cache size when its registration resolve started
 };
 
 enum class search_kind : std::uint8_t { application, registration, maintenance, split_detection };
