@@ -2,7 +2,6 @@
 // (internal header; protocol.md §3). Not thread-safe: owned by one node.
 #pragma once
 
-#include <deque>
 #include <map>
 
 #include "engine/node.hpp"
