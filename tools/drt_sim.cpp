@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "sim/network.hpp"
@@ -56,11 +57,13 @@ struct options {
   std::uint64_t partition_ms = 60'000;
 };
 
-// Picks the oracle's answer: the registered keys in [min,max] closest to target (§1.1 order).
+// The oracle's answer: the registered keys in [min,max] closest to target (§1.1 order).
+// The searcher's own key is left out: without fAllowCurrentInstanceMatch it is never a result.
 std::vector<key256> oracle_nearest(const std::vector<key256>& keys, const key256& target, const key256& lo, const key256& hi,
-                                   std::size_t k) {
+                                   std::size_t k, const std::optional<key256>& own) {
   std::vector<key256> in;
-  for (auto it = std::lower_bound(keys.begin(), keys.end(), lo); it != keys.end() && !(hi < *it); ++it) in.push_back(*it);
+  for (auto it = std::lower_bound(keys.begin(), keys.end(), lo); it != keys.end() && !(hi < *it); ++it)
+    if (!own || !(*it == *own)) in.push_back(*it);
   std::sort(in.begin(), in.end(), [&](const key256& a, const key256& b) { return drt::engine::closer_to(target, a, b); });
   if (in.size() > k) in.resize(k);
   return in;
@@ -248,7 +251,7 @@ int main(int argc, char** argv) {
         info.minimum = p.lo;
         info.maximum = p.hi;
         info.max_endpoints = static_cast<std::uint32_t>(p.want);
-        p.oracle = oracle_nearest(keys, p.target, p.lo, p.hi, p.want);
+        p.oracle = oracle_nearest(keys, p.target, p.lo, p.hi, p.want, net.key_of(from));
       }
       p.handle = net.start_search(from, info);
       if (p.handle != 0) pending.push_back(std::move(p));

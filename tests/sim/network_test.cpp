@@ -81,11 +81,13 @@ TEST(SimCorrectness, NearestAndRangeSearchesAgreeWithTheOracle) {
     if (range && info.target < *info.minimum) info.minimum = key256{};
     if (range && *info.maximum < info.target) info.maximum = engine::key_max();
     info.max_endpoints = range ? 3 : 1;
-    std::vector<key256> oracle;
-    for (const auto& k : keys) if (!(k < *info.minimum) && !(*info.maximum < k)) oracle.push_back(k);
+    const std::size_t from = w.uniform(net.size());
+    std::vector<key256> oracle;  // without the searcher's own key (fAllowCurrentInstanceMatch is off)
+    for (const auto& k : keys)
+      if (!(k < *info.minimum) && !(*info.maximum < k) && !(k == *net.key_of(from))) oracle.push_back(k);
     std::sort(oracle.begin(), oracle.end(), [&](auto& a, auto& b) { return engine::closer_to(info.target, a, b); });
     if (oracle.size() > info.max_endpoints) oracle.resize(info.max_endpoints);
-    const auto& out = net.search_and_wait(w.uniform(net.size()), info);
+    const auto& out = net.search_and_wait(from, info);
     std::vector<key256> got;
     for (const auto& r : out.results) got.push_back(r.key);
     ++total;
