@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "sim/network.hpp"
@@ -47,6 +49,7 @@ struct options {
   bool partition = false;
   std::uint64_t seed = 1;
   bool json_only = false;
+  bool verbose = false;
   std::uint32_t join_interval_ms = 0;
   std::uint32_t lookup_rate_per_s = 500;
   std::uint32_t latency_ms_mean = 40;
@@ -54,11 +57,13 @@ struct options {
   std::uint64_t partition_ms = 60'000;
 };
 
-// Picks the oracle's answer: the registered keys in [min,max] closest to target (§1.1 order).
+// The oracle's answer: the registered keys in [min,max] closest to target (§1.1 order).
+// The searcher's own key is left out: without fAllowCurrentInstanceMatch it is never a result.
 std::vector<key256> oracle_nearest(const std::vector<key256>& keys, const key256& target, const key256& lo, const key256& hi,
-                                   std::size_t k) {
+                                   std::size_t k, const std::optional<key256>& own) {
   std::vector<key256> in;
-  for (auto it = std::lower_bound(keys.begin(), keys.end(), lo); it != keys.end() && !(hi < *it); ++it) in.push_back(*it);
+  for (auto it = std::lower_bound(keys.begin(), keys.end(), lo); it != keys.end() && !(hi < *it); ++it)
+    if (!own || !(*it == *own)) in.push_back(*it);
   std::sort(in.begin(), in.end(), [&](const key256& a, const key256& b) { return drt::engine::closer_to(target, a, b); });
   if (in.size() > k) in.resize(k);
   return in;
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
   app.add_flag("--partition", o.partition, "After convergence split the cloud in two halves for --partition-ms, heal, wait 3 maintenance periods, then run the lookups");
   app.add_option("--partition-ms", o.partition_ms, "Virtual duration of the partition");
   app.add_option("--seed,-s", o.seed, "64-bit seed; the same seed gives the same run and trace hash");
+  app.add_flag("--verbose,-v", o.verbose, "Print every failed search with its search path on stderr");
   app.add_flag("--json", o.json_only, "Print only the JSON line on stdout (progress still goes to stderr)");
   app.add_option("--join-interval-ms", o.join_interval_ms, "Virtual time between two joins while building (default: 20 ms up to 1,000 nodes, 10 up to 10,000, else 5)");
   app.add_option("--lookup-rate", o.lookup_rate_per_s, "Searches started per virtual second");
@@ -114,9 +120,24 @@ int main(int argc, char** argv) {
                wall_s(), leaf_ok);
 
   // 2. Partition and heal.
+  double cross_before_heal = -1;
   if (o.partition) {
     net.split_in_half();
     net.run_for(o.partition_ms);
+    // How far the halves drifted apart: share of leaf-set entries naming a node of the other half.
+    std::map<key256, std::size_t> owner;
+    for (std::size_t i : net.live_nodes()) owner[*net.key_of(i)] = i;
+    std::size_t cross = 0, total = 0;
+    for (std::size_t i : net.live_nodes())
+      for (const auto& ls : net.engine(i).cache().leaf_sets())
+        for (const auto* side : {&ls.below, &ls.above})
+          for (const auto& k : *side) {
+            ++total;
+            auto it = owner.find(k);
+            cross += it != owner.end() && it->second % 2 != i % 2 ? 1 : 0;
+          }
+    cross_before_heal = total ? double(cross) / double(total) : 0;
+    std::fprintf(stderr, "drt-sim: before heal %.4f of leaf-set entries name the other half\n", cross_before_heal);
     net.heal();
     std::fprintf(stderr, "drt-sim: partition healed at t=%.0f s virtual\n", net.now_ms() / 1000.0);
     net.run_for(3 * drt::sim::network::maintenance_period_ms());
@@ -155,6 +176,12 @@ int main(int argc, char** argv) {
         hops.push_back(out.lookups_sent);
         latencies.push_back(static_cast<double>(out.finished_ms - out.started_ms));
       }
+      if (!ok && o.verbose) {
+        std::fprintf(stderr, "drt-sim: FAILED kind %d from node %zu target %016" PRIx64 "... done %d results %zu\n", it->kind,
+                     out.from, it->target.limb[3], out.done, r.size());
+        for (const auto& p : out.path)
+          std::fprintf(stderr, "   hop %016" PRIx64 "... flags 0x%02x nearness %u latency %u ms\n", p.key.limb[3], p.flags, p.nearness, p.latency_ms);
+      }
       (it->kind == 0 ? exact_ok : it->kind == 1 ? absent_ok : it->kind == 2 ? near_ok : range_ok) += ok ? 1 : 0;
       net.forget(it->handle);
       it = pending.erase(it);
@@ -163,29 +190,36 @@ int main(int argc, char** argv) {
   cfg.loss_pct = o.loss_pct;
   net.set_config(cfg);
   if (o.loss_pct > 0) std::fprintf(stderr, "drt-sim: loss %.2f%% from now on\n", o.loss_pct);
+  // Live nodes and their sorted keys change only with churn: recompute them then, not per lookup.
+  std::vector<std::size_t> live = net.live_nodes();
+  std::vector<key256> keys = net.live_keys();
   while (issued < o.lookups) {
     // churn: leaves and joins at the configured rate
     churn_credit += o.churn_pct_per_min / 100.0 * static_cast<double>(o.nodes) * static_cast<double>(interval_ms) / 60'000.0;
+    bool churned = false;
     while (churn_credit >= 1.0) {
       churn_credit -= 1.0;
-      const auto live = net.live_nodes();
       const std::size_t victim = live[workload.uniform(live.size())];
       net.remove_node(victim, workload.uniform(2) == 0);
       net.add_node(random_key(workload));
+      live = net.live_nodes();
+      churned = true;
     }
+    if (churned) keys = net.live_keys();
     for (std::uint64_t t = 0; t < per_tick && issued < o.lookups; ++t, ++issued) {
-      const auto live = net.live_nodes();
       const std::size_t from = live[workload.uniform(live.size())];
       if (net.engine(from).status() != drt::engine::node_status::active) continue;
-      const auto keys = net.live_keys();
       pending_lookup p{};
       const std::uint64_t dice = workload.uniform(100);
       drt::engine::search_info info;
       if (dice < 80) {
         // a registered key of a node that has been up for 30 s (its registration has spread)
         std::size_t j = live[workload.uniform(live.size())];
-        for (int tries = 0; tries < 10 && net.now_ms() < net.joined_ms(j) + 30'000; ++tries) j = live[workload.uniform(live.size())];
-        if (!net.key_of(j) || net.now_ms() < net.joined_ms(j) + 30'000) continue;
+        for (int tries = 0; tries < 10 && (j == from || net.now_ms() < net.joined_ms(j) + 30'000); ++tries)
+          j = live[workload.uniform(live.size())];
+        // Not its own key (excluded without fAllowCurrentInstanceMatch), and a key whose
+        // registration has had 30 s to spread.
+        if (j == from || !net.key_of(j) || net.now_ms() < net.joined_ms(j) + 30'000) continue;
         p.kind = 0;
         p.target = *net.key_of(j);
         info.target = p.target;
@@ -217,7 +251,7 @@ int main(int argc, char** argv) {
         info.minimum = p.lo;
         info.maximum = p.hi;
         info.max_endpoints = static_cast<std::uint32_t>(p.want);
-        p.oracle = oracle_nearest(keys, p.target, p.lo, p.hi, p.want);
+        p.oracle = oracle_nearest(keys, p.target, p.lo, p.hi, p.want, net.key_of(from));
       }
       p.handle = net.start_search(from, info);
       if (p.handle != 0) pending.push_back(std::move(p));
@@ -237,26 +271,29 @@ int main(int argc, char** argv) {
 
   double hops_sum = 0;
   for (double h : hops) hops_sum += h;
-  const std::size_t live = net.live_nodes().size();
+  const std::size_t live_count = net.live_nodes().size();
   const double rss = peak_rss_mib();
+  double cache_entries = 0;
+  for (std::size_t i : net.live_nodes()) cache_entries += static_cast<double>(net.engine(i).cache().size());
+  cache_entries /= static_cast<double>(std::max<std::size_t>(1, live_count));
   char line[1600];
   std::snprintf(line, sizeof line,
                 "{\"nodes\":%zu,\"lookups\":%zu,\"success_rate\":%.5f,\"hops_mean\":%.3f,\"hops_p99\":%.0f,"
                 "\"msgs_per_lookup\":%.2f,\"virtual_latency_p50_ms\":%.0f,\"virtual_latency_p99_ms\":%.0f,\"wall_s\":%.1f,"
                 "\"peak_rss_mib\":%.1f,\"bytes_per_node\":%.0f,\"rss_bytes_per_node\":%.0f,\"exact_lookups\":%zu,"
                 "\"absent_ok_rate\":%.5f,\"absent_lookups\":%zu,\"nearest_ok_rate\":%.5f,\"nearest_lookups\":%zu,"
-                "\"range_ok_rate\":%.5f,\"range_lookups\":%zu,\"leafset_correct\":%.4f,\"live_nodes\":%zu,"
-                "\"churn_pct_per_min\":%.2f,\"loss_pct\":%.2f,\"partition\":%s,\"seed\":%" PRIu64 ",\"virtual_s\":%.0f,"
+                "\"range_ok_rate\":%.5f,\"range_lookups\":%zu,\"leafset_correct\":%.4f,\"cache_entries_mean\":%.1f,\"live_nodes\":%zu,"
+                "\"churn_pct_per_min\":%.2f,\"loss_pct\":%.2f,\"partition\":%s,\"cross_leaf_before_heal\":%.4f,\"seed\":%" PRIu64 ",\"virtual_s\":%.0f,"
                 "\"trace_hash\":\"%016" PRIx64 "\"}",
                 o.nodes, lookups_done, exact_total ? double(exact_ok) / double(exact_total) : 1.0,
                 hops.empty() ? 0.0 : hops_sum / double(hops.size()), percentile(hops, 0.99),
                 lookups_done ? double(msgs) / double(lookups_done) : 0.0, percentile(latencies, 0.5), percentile(latencies, 0.99),
-                wall_s(), rss, double(net.engine_bytes_total()) / double(std::max<std::size_t>(1, live)),
+                wall_s(), rss, double(net.engine_bytes_total()) / double(std::max<std::size_t>(1, live_count)),
                 rss * 1048576.0 / double(std::max<std::size_t>(1, net.size())), exact_total,
                 absent_total ? double(absent_ok) / double(absent_total) : 1.0, absent_total,
                 near_total ? double(near_ok) / double(near_total) : 1.0, near_total,
-                range_total ? double(range_ok) / double(range_total) : 1.0, range_total, leaf_ok, live, o.churn_pct_per_min,
-                o.loss_pct, o.partition ? "true" : "false", o.seed, net.now_ms() / 1000.0, net.trace_hash());
+                range_total ? double(range_ok) / double(range_total) : 1.0, range_total, leaf_ok, cache_entries, live_count, o.churn_pct_per_min,
+                o.loss_pct, o.partition ? "true" : "false", cross_before_heal, o.seed, net.now_ms() / 1000.0, net.trace_hash());
   if (!o.json_only)
     std::fprintf(stderr, "drt-sim: exact %zu/%zu, absent %zu/%zu, nearest %zu/%zu, range %zu/%zu\n", exact_ok, exact_total,
                  absent_ok, absent_total, near_ok, near_total, range_ok, range_total);

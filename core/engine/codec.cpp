@@ -345,8 +345,7 @@ std::optional<drop_reason> parse_route_entry(std::span<const std::uint8_t> d, ro
   return std::nullopt;
 }
 
-std::optional<drop_reason> store_field(message& m, std::uint16_t id, std::span<const std::uint8_t> d,
-                                       bool in_authority) {
+std::optional<drop_reason> store_field(message& m, std::uint16_t id, std::span<const std::uint8_t> d) {
   using namespace field_id;
   auto fixed = [&](std::size_t n) { return d.size() == n; };
   switch (id) {
@@ -431,7 +430,6 @@ std::optional<drop_reason> store_field(message& m, std::uint16_t id, std::span<c
     case signature: m.signature.emplace(d.begin(), d.end()); return std::nullopt;
     case key_identifier: m.key_identifier.emplace(d.begin(), d.end()); return std::nullopt;
     default:
-      (void)in_authority;
       return drop_reason::field_order;
   }
 }
@@ -502,7 +500,7 @@ std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> p
   while (pos < prefix.size()) {
     token t{};
     if (!next_token(prefix, pos, t)) return drop_reason::bad_field_length;
-    if (auto r = store_field(m, t.id, t.data, false)) return *r;
+    if (auto r = store_field(m, t.id, t.data)) return *r;
   }
   const auto grammar = body_grammar(m.type);
   std::size_t cursor = 0;
@@ -525,7 +523,7 @@ std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> p
     while (i < g.size() && g[i].id != as_id) ++i;
     if (i == g.size() || (t.id == field_id::encrypted_field && !g[i].is_protected))
       return drop_reason::field_order;
-    if (auto r = store_field(m, t.id, t.data, m.type == message_type::authority)) return *r;
+    if (auto r = store_field(m, t.id, t.data)) return *r;
     seen[i] = true;
     cursor = i + 1;
   }

@@ -148,9 +148,7 @@ std::uint32_t node::impl::send_request(message m, const endpoint& to, pending_re
   if (m.type == message_type::inquire) ++n.counters_.inquires_sent;
   if (m.type == message_type::flood) ++n.counters_.floods_sent;
   if (p.no_retransmit) return m.message_id;  // DrtClose: once, nothing kept
-  if (m.type == message_type::flood && p.datagrams.size() == 1) {
-    // FLOOD retransmissions need the bytes; others too. Keep them (bounded by the pending list).
-  }
+  // The bytes stay with the request: a retransmission resends identical datagrams (§2.6).
   s.pending.emplace(m.message_id, std::move(p));
   return m.message_id;
 }
@@ -476,6 +474,7 @@ void node::impl::publish_pending_keys() {
   for (auto& k : s.keys) {
     if (k.published) continue;
     k.published = true;
+    k.published_cache_size = n.cache_.size();
     start_walk(search_kind::registration, add_small(k.key, 1), resolve_criteria::none, resolve_reason::registration,
                own_entry(k.key), std::nullopt);
   }
@@ -570,11 +569,23 @@ void node::impl::maintenance_tick() {
   std::sort(stale.begin(), stale.end(), [](auto* a, auto* b) { return a->confirmed_s < b->confirmed_s; });
   std::vector<std::pair<route_entry, endpoint>> probes;
   for (std::size_t i = 0; i < stale.size() && i < 4; ++i) probes.emplace_back(stale[i]->to_route_entry(), stale[i]->preferred());
-  for (const auto& [r, ep] : probes) {
+  for (const auto& probe : probes) {
+    const route_entry& r = probe.first;
+    const endpoint& ep = probe.second;
     const bool already = std::any_of(s.pending.begin(), s.pending.end(), [&](const auto& kv) {
       return kv.second.why == purpose::probe && kv.second.entry.key == r.key && kv.second.to == ep;
     });
     if (!already) send_inquire_for(r, ep, purpose::probe, true, 0, std::nullopt, 0, false);
+  }
+  // OpenDRT extension (docs/simulator.md "Deviations"): a registration resolve that ran while
+  // the cache held fewer than 8 entries (a node that became ACTIVE through another newcomer)
+  // may have stopped far from its key; run it once more now that the cache has grown.
+  for (auto& k : s.keys) {
+    if (k.published && k.published_cache_size < 8 && n.cache_.size() >= 8) {
+      k.published_cache_size = n.cache_.size();
+      start_walk(search_kind::registration, add_small(k.key, 1), resolve_criteria::none, resolve_reason::registration,
+                 own_entry(k.key), std::nullopt);
+    }
   }
   // 4. leaf-set refill, 5. spread
   start_refill();

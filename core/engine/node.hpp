@@ -6,8 +6,6 @@
 // a time (the runtime's strand, or the simulator's loop).
 #pragma once
 
-#include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>

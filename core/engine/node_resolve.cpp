@@ -48,14 +48,17 @@ void node::impl::on_lookup(const message& m, const endpoint& from, const endpoin
   const std::vector<endpoint>& flagged = m.endpoints ? *m.endpoints : std::vector<endpoint>{};
   const bool any_referral = m.lookup && (m.lookup->flags & flags::lookup_any_referral);
   std::optional<route_entry> best;
+  const cache_entry* best_cached = nullptr;
   for (const auto& c : n.cache_.entries()) {
-    const endpoint ep = c.preferred();
-    if (endpoint_in(flagged, ep)) continue;
+    // Distance first: the flagged-path test only runs for entries that would win.
+    if (best_cached != nullptr && !closer_to(target, c.key, best_cached->key)) continue;
+    if (endpoint_in(flagged, c.preferred())) continue;
     if (c.others && std::any_of(c.others->begin(), c.others->end(), [&](const ipv6_address& ad) {
           endpoint x; x.address = ad; x.port = c.port; return endpoint_in(flagged, x); }))
       continue;
-    if (!best || closer_to(target, c.key, best->key)) best = c.to_route_entry();
+    best_cached = &c;
   }
+  if (best_cached != nullptr) best = best_cached->to_route_entry();
   for (const auto& k : s.keys) {
     if (k.key == validate) continue;
     if (!best || closer_to(target, k.key, best->key)) best = own_entry(k.key);
@@ -114,7 +117,7 @@ void node::impl::advance(search_state& st) {
     if (st.next_hops.empty()) {
       const cache_entry* best = nullptr;
       for (const auto& c : n.cache_.entries())
-        if (!excluded(st, c.preferred()) && (best == nullptr || closer_to(st.info.target, c.key, best->key))) best = &c;
+        if ((best == nullptr || closer_to(st.info.target, c.key, best->key)) && !excluded(st, c.preferred())) best = &c;
       if (best == nullptr) return finalize_round(st);
       st.next_hops.push_back({best->to_route_entry(), best->preferred(), 0});
     }
@@ -325,11 +328,14 @@ void node::impl::end_round(search_state& st, bool yielded) {
   std::optional<route_entry> first;
   endpoint first_ep;
   auto consider = [&](const route_entry& r) {
+    if (first && !closer_to(st.info.target, r.key, first->key)) return;
     const auto ep = usable_endpoint(r);
     if (!ep || excluded(st, *ep)) return;
-    if (!first || closer_to(st.info.target, r.key, first->key)) { first = r; first_ep = *ep; }
+    first = r;
+    first_ep = *ep;
   };
-  for (const auto& c : n.cache_.entries()) consider(c.to_route_entry());
+  for (const auto& c : n.cache_.entries())
+    if (!first || closer_to(st.info.target, c.key, first->key)) consider(c.to_route_entry());
   for (const auto& r : st.learned) consider(r);
   if (first) st.next_hops.push_back({*first, first_ep, 0});
   advance(st);
@@ -382,19 +388,20 @@ void node::impl::start_refill() {
       const bool full = side.size() >= leaf_set_side_max;
       // A side with fewer than 5 entries asks its farthest entry F for F ± 1 (§3.11 step 4).
       // OpenDRT extension for a full side (docs/simulator.md "Deviations"): each tick asks its
-      // nearest entry what lies just beyond its j-th entry (j = 4 every other tick, else 3, 2, 1),
+      // nearest entry what lies just beyond its j-th entry (j = 4 every other tick, else 0..3;
+      // j = 0 asks for our own key ± 1),
       // with entries 1..j flagged; a referral closer than our (j+1)-th is a member the flood
       // chain missed. The flood chain of §3.6 alone leaves some leaf sets one member short.
       std::size_t j = 0;
       if (full) {
-        j = s.refill_tick % 2 == 0 ? leaf_set_side_max - 1 : leaf_set_side_max - 2 - (s.refill_tick / 2) % (leaf_set_side_max - 2);
+        j = s.refill_tick % 2 == 0 ? leaf_set_side_max - 1 : (s.refill_tick / 2) % (leaf_set_side_max - 1);
       } else if (std::find(s.refill_exhausted.begin(), s.refill_exhausted.end(), std::make_pair(ls.local, above)) !=
                  s.refill_exhausted.end()) {
         continue;
       }
       const cache_entry* ask = n.cache_.find_key(full ? side.front() : side.back());
-      const cache_entry* edge = n.cache_.find_key(full ? side[j - 1] : side.back());
-      if (ask == nullptr || edge == nullptr) continue;
+      const key256 edge_key = full ? (j == 0 ? ls.local : side[j - 1]) : side.back();
+      if (ask == nullptr) continue;
       message m;
       m.type = message_type::lookup;
       lookup_controls c;
@@ -402,7 +409,7 @@ void node::impl::start_refill() {
       c.criteria = static_cast<std::uint8_t>(resolve_criteria::nearest);
       c.reason = static_cast<std::uint8_t>(resolve_reason::cache_maintenance);
       m.lookup = c;
-      m.target_id = above ? add_small(edge->key, 1) : sub_small(edge->key, 1);
+      m.target_id = above ? add_small(edge_key, 1) : sub_small(edge_key, 1);
       m.validate_id = ask->key;
       std::vector<endpoint> path{local_source()};
       const std::size_t flagged_entries = full ? j : side.size();

@@ -2,7 +2,6 @@
 // (internal header; protocol.md §3). Not thread-safe: owned by one node.
 #pragma once
 
-#include <deque>
 #include <map>
 
 #include "engine/node.hpp"
@@ -68,6 +67,7 @@ struct registered_key {
   bool published = false;
   bool proof_failed_reported = false;
   std::uint64_t registered_ms = 0;
+  std::size_t published_cache_size = 0;  // cache size when its registration resolve started
 };
 
 enum class search_kind : std::uint8_t { application, registration, maintenance, split_detection };

@@ -44,11 +44,8 @@ void node::impl::on_solicit(const message& m, const endpoint& from, const endpoi
     key256 r;
     for (auto& l : r.limb) l = n.rng_.next_u64();
     const key256 fifth = div_small(key_max(), 5);
-    for (int j = 0; j < 5; ++j) {
-      const key256 point = add_mod(r, key256{});
-      key256 p = r;
-      for (int t = 0; t < j; ++t) p = add_mod(p, fifth);
-      (void)point;
+    key256 p = r;
+    for (int j = 0; j < 5; ++j, p = add_mod(p, fifth)) {
       const cache_entry* best = nullptr;
       for (const auto& e : entries)
         if (best == nullptr || closer_to(p, e.key, best->key)) best = &e;
@@ -254,11 +251,9 @@ void node::impl::flood_new_leaf_entry(const route_entry& e, const std::optional<
   const cache_entry* down = nullptr;
   for (const auto& c : n.cache_.entries()) {
     if (c.key == e.key) continue;
-    const endpoint cep = c.preferred();
     if (origin && (c.has_endpoint(origin->sender) ||
                    std::any_of(origin->flooded.begin(), origin->flooded.end(), [&](const endpoint& f) { return c.has_endpoint(f); })))
       continue;
-    (void)cep;
     const bool above = up_distance(e.key, c.key) <= down_distance(e.key, c.key);
     if (above && (up == nullptr || up_distance(e.key, c.key) < up_distance(e.key, up->key))) up = &c;
     if (!above && (down == nullptr || down_distance(e.key, c.key) < down_distance(e.key, down->key))) down = &c;

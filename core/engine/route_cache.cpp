@@ -149,7 +149,13 @@ void route_cache::recompute_leaf_sets() {
       for (const auto& k : *side) changes_.push_back({o.local, k, false});
   }
   leaf_sets_ = std::move(next);
-  for (auto& e : entries_) e.pinned = e.with_cpa && in_any_leaf_set(e.key);
+  for (auto& e : entries_) e.pinned = false;
+  for (const auto& ls : leaf_sets_)
+    for (const auto* side : {&ls.below, &ls.above})
+      for (const auto& k : *side) {
+        auto it = std::lower_bound(entries_.begin(), entries_.end(), k, [](const cache_entry& c, const key256& x) { return c.key < x; });
+        for (; it != entries_.end() && it->key == k; ++it) it->pinned = it->with_cpa;
+      }
 }
 
 void route_cache::enforce_level(int level, const key256& newcomer, random_source& rng) {

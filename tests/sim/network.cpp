@@ -133,6 +133,8 @@ void network::pump(std::size_t index) {
       it->second.done = true;
       it->second.finished_ms = now_ms_;
       it->second.lookups_sent = r.lookups_sent;
+      it->second.path = s.engine->search_path(r.search_id);
+      (void)s.engine->end_search(r.search_id);  // DrtEndSearch: frees the engine's search state
     } else if (r.type == engine::match_type::intermediate) {
       // fIterative: keep going at once.
       (void)s.engine->continue_search(now_ms_, r.search_id);
@@ -174,7 +176,7 @@ void network::run_until(std::uint64_t t_ms) {
       case event_kind::bootstrap: {
         // The bootstrap provider: random live nodes other than the asker.
         std::vector<endpoint> eps;
-        const std::size_t want = std::min<std::size_t>(e.max_results, 10);
+        const std::size_t want = std::min<std::size_t>(e.max_results, config_.bootstrap_results_max);
         for (int tries = 0; tries < 40 && eps.size() < want && nodes_.size() > 1; ++tries) {
           const std::size_t j = rng_.uniform(nodes_.size());
           if (j == e.node || !nodes_[j]->alive) continue;
@@ -196,6 +198,7 @@ std::uint64_t network::start_search(std::size_t index, const engine::search_info
   if (FAILED(s.engine->start_search(now_ms_, info, id))) return 0;
   const std::uint64_t handle = (std::uint64_t{index} << 32) | id;
   outcomes_[handle].started_ms = now_ms_;
+  outcomes_[handle].from = index;
   pump(index);
   return handle;
 }

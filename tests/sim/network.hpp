@@ -21,6 +21,7 @@ struct network_config {
   std::uint32_t latency_ms_mean = 40;  // per-link base latency, uniform in [5, 2·mean − 5]
   std::uint32_t jitter_ms = 10;    // added uniformly per datagram
   std::uint32_t bootstrap_delay_ms = 20;
+  std::uint32_t bootstrap_results_max = 3;  // like a static list of a few seed nodes
 };
 
 struct lookup_outcome {
@@ -29,6 +30,8 @@ struct lookup_outcome {
   std::uint64_t finished_ms = 0;
   std::uint32_t lookups_sent = 0;
   std::vector<engine::search_result> results;  // S_OK entries only
+  std::vector<engine::search_path_entry> path;  // DrtGetSearchPath at the end
+  std::size_t from = 0;
 };
 
 class network {
