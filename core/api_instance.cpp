@@ -213,3 +213,46 @@ extern "C" DRT_EXPORT HRESULT DrtGetInstanceName(HDRT hDrt, uint32_t ulcbInstanc
     return succeed();
   });
 }
+
+extern "C" DRT_EXPORT HRESULT DrtGetInstanceStatistics(HDRT hDrt, DRT_INSTANCE_STATISTICS* pStatistics) {
+  return guarded([&]() -> HRESULT {
+    if (pStatistics == nullptr) return fail(E_INVALIDARG, "pStatistics is NULL");
+    if (pStatistics->dwSize != sizeof(DRT_INSTANCE_STATISTICS)) {
+      return fail(E_INVALIDARG, "dwSize is " + std::to_string(pStatistics->dwSize) + ", expected " +
+                                    std::to_string(sizeof(DRT_INSTANCE_STATISTICS)));
+    }
+    if (HRESULT hr = library_check(); FAILED(hr)) return hr;
+    auto inst = lib().handles.find<instance>(hDrt, handle_kind::instance);
+    if (!inst) return fail(E_HANDLE, "hDrt is not a live instance handle");
+    drt::engine::node_counters c;
+    (void)run_on_worker(*inst, [&] {
+      c = inst->counters();
+      return S_OK;
+    });
+    DRT_INSTANCE_STATISTICS out{};
+    out.dwSize = sizeof out;
+    out.datagramsSent = c.datagrams_sent;
+    out.datagramsReceived = c.datagrams_received;
+    out.bytesSent = c.bytes_sent;
+    out.retransmissions = c.retransmissions;
+    out.requestsExpired = c.requests_expired;
+    out.lookupsSent = c.lookups_sent;
+    out.inquiresSent = c.inquires_sent;
+    out.floodsSent = c.floods_sent;
+    out.lookupsAnsweredBusy = c.lookups_answered_busy;
+    out.datagramsOverflowed = inst->datagrams_dropped_in_flight.load();
+    constexpr std::size_t reasons = static_cast<std::size_t>(drt::engine::drop_reason::count_);
+    static_assert(reasons <= DRT_DROP_REASON_SLOTS, "more drop reasons than DRT_INSTANCE_STATISTICS slots");
+    for (std::size_t i = 0; i < reasons; ++i) {
+      out.dropped[i] = c.dropped[i];
+      out.droppedTotal += c.dropped[i];
+    }
+    *pStatistics = out;
+    return succeed();
+  });
+}
+
+extern "C" DRT_EXPORT const char* DrtDropReasonName(uint32_t slot) {
+  if (slot >= static_cast<std::uint32_t>(drt::engine::drop_reason::count_)) return nullptr;
+  return drt::engine::to_string(static_cast<drt::engine::drop_reason>(slot));
+}

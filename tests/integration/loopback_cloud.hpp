@@ -74,6 +74,7 @@ struct search_outcome {
   std::chrono::microseconds first_result{0};
   std::chrono::microseconds elapsed{0};
   std::size_t path_length = 0;
+  std::vector<DRT_ADDRESS> path;
 };
 
 // Runs a search to its end (or the limit), collecting results and timings.
@@ -98,7 +99,8 @@ inline search_outcome run_search(drt::node& n, const drt::key& target, const drt
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-  out.path_length = s.path().size();
+  out.path = s.path();
+  out.path_length = out.path.size();
   return out;
 }
 

@@ -422,6 +422,39 @@ DRT_EXPORT HRESULT DrtGetInstanceNameSize(HDRT hDrt, uint32_t* pulcbInstanceName
 DRT_EXPORT HRESULT DrtGetInstanceName(HDRT hDrt, uint32_t ulcbInstanceNameSize,
                                       char* pwzDrtInstanceName);
 
+/* ---- Statistics [OpenDRT] ------------------------------------------------------------------- */
+
+/* Number of slots in DRT_INSTANCE_STATISTICS.dropped; DrtDropReasonName names each. */
+#define DRT_DROP_REASON_SLOTS 32
+
+/* What an instance has sent, received and refused since DrtOpen. Every datagram a peer sent that
+ * the instance did not act on is counted in exactly one `dropped` slot, by reason. dwSize must be
+ * sizeof(DRT_INSTANCE_STATISTICS); later versions only append fields. */
+typedef struct DRT_INSTANCE_STATISTICS {
+  uint32_t dwSize;
+  uint32_t reserved;
+  uint64_t datagramsSent;
+  uint64_t datagramsReceived;
+  uint64_t bytesSent;
+  uint64_t retransmissions;
+  uint64_t requestsExpired;   /* requests that got no answer after every retransmission */
+  uint64_t lookupsSent;
+  uint64_t inquiresSent;
+  uint64_t floodsSent;
+  uint64_t lookupsAnsweredBusy; /* LOOKUPs refused by the per-instance rate limit */
+  uint64_t datagramsOverflowed; /* arrived faster than the instance could take them: dropped */
+  uint64_t droppedTotal;
+  uint64_t dropped[DRT_DROP_REASON_SLOTS];
+} DRT_INSTANCE_STATISTICS;
+
+/* [OpenDRT] Copies the instance's counters. E_INVALIDARG (NULL, or dwSize not
+ * sizeof(DRT_INSTANCE_STATISTICS)) | E_UNEXPECTED | E_HANDLE | S_OK. */
+DRT_EXPORT HRESULT DrtGetInstanceStatistics(HDRT hDrt, DRT_INSTANCE_STATISTICS* pStatistics);
+
+/* [OpenDRT] The name of a `dropped` slot ("bad_header", "security_failure", ...), or NULL for a
+ * slot that no reason uses. Static storage. */
+DRT_EXPORT const char* DrtDropReasonName(uint32_t slot);
+
 /* ---- IPv6 UDP transport (§5.5); implemented by the transport-ipv6 plugin. ------------------- */
 DRT_EXPORT HRESULT DrtCreateIpv6UdpTransport(DRT_SCOPE scope, uint32_t dwScopeId,
                                              uint32_t dwLocalityThreshold, uint16_t* pwPort,
