@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -124,6 +125,8 @@ struct showcase_search {
   std::vector<std::size_t> path;
   drt::key target{};
   bool found = false;
+  std::size_t hops = 0;
+  double spread = 0;
 };
 
 void write_svg(const std::string& file, const cloud& c, const showcase_search& show, const demo::summary& sum) {
@@ -148,8 +151,9 @@ void write_svg(const std::string& file, const cloud& c, const showcase_search& s
   p.path = show.path;
   p.caption = "Search from n" + std::to_string(show.searcher) + " for the key of n" + std::to_string(show.owner) +
               " (" + key_hex(show.target).substr(0, 12) + "...): " + std::to_string(show.path.size()) +
-              " nodes contacted. Searches ok " + std::to_string(sum.search_ok) + "/" +
-              std::to_string(sum.search_total) + ", security " + sum.security + ".";
+              " node(s) contacted, the longest path of the exact searches.";
+  p.caption2 = "Searches ok " + std::to_string(sum.search_ok) + "/" + std::to_string(sum.search_total) + "; security " +
+               sum.security + ", mode " + sum.mode + ". Dots sit at their key's angle; 0 at the top.";
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   if (!out) throw usage_error("--svg: cannot write " + file);
   out << demo::render_svg(p);
@@ -274,8 +278,11 @@ int run_demo(const demo_options& o) {
     if (ok) {
       ++sum.exact_ok;
       sum.first_result_ms.push_back(r.first_ms);
-      if (!show.found || r.path.size() > show.path.size()) {
-        show = {from, p.owner, {}, p.key, true};
+      // The picture shows the longest path; among those, searcher and owner farthest apart.
+      const double apart = std::abs(key_turn(c.nodes[from].keys.front()) - key_turn(c.nodes[p.owner].keys.front()));
+      const double spread = std::min(apart, 1 - apart);
+      if (!show.found || r.path.size() > show.hops || (r.path.size() == show.hops && spread > show.spread)) {
+        show = {from, p.owner, {}, p.key, true, r.path.size(), spread};
         for (const DRT_ADDRESS& a : r.path) {
           auto it = node_of_port.find(demo::port_of(a.socketAddress));
           if (it != node_of_port.end()) show.path.push_back(it->second);

@@ -3,6 +3,7 @@
 
 #include "key_text.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
@@ -63,11 +64,12 @@ std::string render_svg(const ring_picture& p) {
   // Ring ticks: 0, 1/4, 1/2, 3/4 of the key space.
   const char* ticks[] = {"0", "2^254", "2^255", "3·2^254"};
   for (int i = 0; i < 4; ++i) {
-    const point a = at(i / 4.0, radius - 8), b = at(i / 4.0, radius + 8), t = at(i / 4.0, radius + 24);
+    const point a = at(i / 4.0, radius - 8), b = at(i / 4.0, radius + 8), t = at(i / 4.0, radius - 14);
     s << "<line x1=\"" << num(a.x) << "\" y1=\"" << num(a.y) << "\" x2=\"" << num(b.x) << "\" y2=\"" << num(b.y)
       << "\" stroke=\"#999\"/>\n";
-    s << "<text x=\"" << num(t.x) << "\" y=\"" << num(t.y + 4) << "\" text-anchor=\"middle\" font-size=\"11\" "
-      << "fill=\"#999\">" << ticks[i] << "</text>\n";
+    const char* anchor = i == 1 ? "end" : i == 3 ? "start" : "middle";
+    s << "<text x=\"" << num(t.x) << "\" y=\"" << num(t.y + (i % 2 == 1 ? -6 : 4)) << "\" text-anchor=\"" << anchor
+      << "\" font-size=\"11\" fill=\"#999\">" << ticks[i] << "</text>\n";
   }
   // Leaf-set links.
   s << "<g fill=\"none\" stroke=\"#4c78a8\" stroke-opacity=\"0.35\" stroke-width=\"1.2\">\n";
@@ -87,10 +89,22 @@ std::string render_svg(const ring_picture& p) {
     }
     s << "</g>\n";
   }
-  // Nodes.
-  for (std::size_t i = 0; i < p.node_keys.size(); ++i) {
+  // Nodes. A label close to the previous one on the ring moves out a step, so none overlap.
+  std::vector<std::size_t> order(p.node_keys.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key_turn(p.node_keys[a]) < key_turn(p.node_keys[b]); });
+  std::vector<double> label_radius(order.size(), radius + 24);
+  for (std::size_t j = 1; j < order.size(); ++j) {
+    const double gap = key_turn(p.node_keys[order[j]]) - key_turn(p.node_keys[order[j - 1]]);
+    if (gap < 0.03) label_radius[order[j]] = label_radius[order[j - 1]] < radius + 60 ? label_radius[order[j - 1]] + 18 : radius + 24;
+  }
+  std::vector<std::size_t> draw = order;  // the searcher and the owner last, on top
+  if (p.has_search) {
+    std::stable_partition(draw.begin(), draw.end(), [&](std::size_t i) { return i != p.searcher && i != p.owner; });
+  }
+  for (std::size_t i : draw) {
     const double turn = key_turn(p.node_keys[i]);
-    const point c = at(turn), t = at(turn, radius + 44);
+    const point c = at(turn), t = at(turn, label_radius[i]);
     std::string fill = "#4c78a8";
     if (p.has_search && i == p.searcher) fill = "#2ca02c";
     if (p.has_search && i == p.owner) fill = "#d62728";
@@ -111,7 +125,8 @@ std::string render_svg(const ring_picture& p) {
     << "\">searching node</text>\n"
     << "<circle cx=\"440\" cy=\"" << ly << "\" r=\"6\" fill=\"#d62728\"/><text x=\"450\" y=\"" << ly + 4
     << "\">owner of the key</text>\n"
-    << "<text x=\"30\" y=\"" << ly + 30 << "\">" << escape(p.caption) << "</text>\n</g>\n";
+    << "<text x=\"30\" y=\"" << ly + 28 << "\">" << escape(p.caption) << "</text>\n"
+    << "<text x=\"30\" y=\"" << ly + 46 << "\">" << escape(p.caption2) << "</text>\n</g>\n";
   s << "</svg>\n";
   return s.str();
 }

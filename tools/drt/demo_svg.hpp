@@ -20,7 +20,8 @@ struct ring_picture {
   std::vector<std::size_t> path;                             // ... the nodes it contacted, in order
   std::size_t owner = 0;                                     // ... and the node that owns its key
   bool has_search = false;
-  std::string caption;
+  std::string caption;   // two lines under the ring
+  std::string caption2;
 };
 
 // The SVG document (UTF-8 text).
