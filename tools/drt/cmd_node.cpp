@@ -197,7 +197,7 @@ void run_node(const node_options& o, bool one_key) {
     try {
       registrations.push_back(node.register_key(keys[i], data[i]));
     } catch (const drt::error& e) {
-      throw std::runtime_error("DrtRegisterKey " + key_hex(keys[i]) + ": " + e.what());
+      throw usage_error("--key " + key_hex(keys[i]) + ": DrtRegisterKey refused it: " + e.what());
     }
     log_line("registered " + key_hex(keys[i]) + " (" + std::to_string(data[i].size()) + " bytes from " + o.data[i] + ")");
   }
@@ -253,6 +253,13 @@ bool printable(const std::vector<std::uint8_t>& b) {
     if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return false;
   }
   return true;
+}
+
+// Printable data as text, without one trailing newline (files made with echo end with one).
+std::string text_of(const std::vector<std::uint8_t>& b) {
+  std::string s(b.begin(), b.end());
+  if (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
 }
 
 const char* match_name(DRT_MATCH_TYPE t) {
@@ -342,7 +349,7 @@ int run_search_command(const search_cli& o) {
   } else {
     for (const drt::search_result& r : results) {
       std::cout << match_name(r.type) << (r.type == DRT_MATCH_EXACT ? "  " : "   ") << key_text(r.key) << "  "
-                << (printable(r.data) ? std::string(r.data.begin(), r.data.end()) : "0x" + hex_bytes(r.data)) << "\n";
+                << (printable(r.data) ? text_of(r.data) : "0x" + hex_bytes(r.data)) << "\n";
     }
     std::cerr << "drt: search: " << results.size() << " result(s) in " << static_cast<long>(search_ms) << " ms, "
               << path.size() << " node(s) contacted" << (timed_out ? ", timed out" : "") << "\n";

@@ -29,7 +29,7 @@ class exit_status : public std::exception {
 };
 
 void add_cert_commands(CLI::App& app);  // drt cert root | node
-void add_key_commands(CLI::App& app);   // drt key derive
+void add_key_commands(CLI::App& app);   // drt key derive | show
 void add_demo_command(CLI::App& app);   // drt demo
 void add_node_commands(CLI::App& app);  // drt node | register | search
 
