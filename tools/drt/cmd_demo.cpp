@@ -245,9 +245,11 @@ int run_demo(const demo_options& o) {
     }
     prog.count("nodes joined", i + 1, o.nodes);
   }
-  if (!demo::wait_status(c.nodes[0], DRT_ACTIVE, 10s) && join_problem.empty()) {
-    join_problem = "node 0 did not become ACTIVE after the others joined";
+  if (!demo::wait_status(c.nodes[0], DRT_ACTIVE, 10s)) {
+    --joined;  // counted when it was ALONE
+    if (join_problem.empty()) join_problem = "node 0 did not become ACTIVE after the others joined";
   }
+  sum.joined = joined;
   const auto rss_after = demo::rss_kib();
   sum.rss_kib_per_node = (rss_after - rss_before) / static_cast<std::int64_t>(o.nodes);
   sum.phases.push_back({"join", joined, o.nodes, seconds_since(t),
@@ -413,7 +415,7 @@ int run_demo(const demo_options& o) {
     sum.revoke_ok = gone && other_ok;
     sum.phases.push_back(
         {"revoke", static_cast<std::size_t>(gone) + static_cast<std::size_t>(other_ok), 2, seconds_since(t),
-         std::string(gone ? "revoked key gone after " + std::to_string(static_cast<long>(sum.revoke_ms)) + " ms (" +
+         std::string(gone ? "revoked key gone after " + std::to_string(std::lround(sum.revoke_ms)) + " ms (" +
                                 std::to_string(attempts) + " searches)"
                           : "revoked key STILL FOUND after 10 s") +
              (other_ok ? "; other keys still found" : "; another key was NOT found")});

@@ -300,7 +300,10 @@ int run_search_command(const search_cli& o) {
     while (auto e = node.next_event()) {
       if (e->type == DRT_EVENT_STATUS_CHANGED) status = e->status;
     }
-    if (status == DRT_FAULTED) throw exit_status((std::cerr << "drt: search: the node FAULTED while joining\n", 2));
+    if (status == DRT_FAULTED) {
+      std::cerr << "drt: search: the node FAULTED while joining\n";
+      throw exit_status(2);
+    }
     if (status != DRT_ACTIVE) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (status != DRT_ACTIVE) {

@@ -69,7 +69,7 @@ double percentile(std::vector<double> v, double p) {
 }
 
 bool summary::ok() const {
-  return register_ok == keys && search_ok == search_total && search_total > 0 && revoke_ok;
+  return joined == nodes && register_ok == keys && search_ok == search_total && search_total > 0 && revoke_ok;
 }
 
 void print_table(std::ostream& out, const summary& s) {
@@ -98,7 +98,8 @@ void print_table(std::ostream& out, const summary& s) {
 }
 
 void print_json(std::ostream& out, const summary& s) {
-  out << "{\"nodes\":" << s.nodes << ",\"keys\":" << s.keys << ",\"register_ok\":" << s.register_ok
+  out << "{\"nodes\":" << s.nodes << ",\"joined\":" << s.joined << ",\"keys\":" << s.keys
+      << ",\"register_ok\":" << s.register_ok
       << ",\"search_ok\":" << s.search_ok << ",\"search_total\":" << s.search_total << ",\"exact_ok\":" << s.exact_ok
       << ",\"exact_total\":" << s.exact_total << ",\"nearest_complete\":" << s.near_complete
       << ",\"nearest_total\":" << s.near_total << ",\"range_complete\":" << s.range_complete

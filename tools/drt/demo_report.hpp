@@ -31,6 +31,7 @@ struct summary {
   std::string mode;      // resolve | membership | confidential
   std::size_t nodes = 0;
   std::size_t keys = 0;
+  std::size_t joined = 0;       // nodes that reached ACTIVE
   std::size_t register_ok = 0;
   std::size_t search_ok = 0;     // exact + nearest + range searches whose results were right
   std::size_t search_total = 0;
