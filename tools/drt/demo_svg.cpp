@@ -93,10 +93,21 @@ std::string render_svg(const ring_picture& p) {
   std::vector<std::size_t> order(p.node_keys.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key_turn(p.node_keys[a]) < key_turn(p.node_keys[b]); });
-  std::vector<double> label_radius(order.size(), radius + 24);
-  for (std::size_t j = 1; j < order.size(); ++j) {
-    const double gap = key_turn(p.node_keys[order[j]]) - key_turn(p.node_keys[order[j - 1]]);
-    if (gap < 0.03) label_radius[order[j]] = label_radius[order[j - 1]] < radius + 60 ? label_radius[order[j - 1]] + 18 : radius + 24;
+  // Each label starts just outside its dot and moves outwards until its box overlaps no label
+  // placed before it (boxes: 7 px per character, 13 px high).
+  std::vector<point> label_at(order.size());
+  std::vector<std::pair<point, double>> placed;  // centre, half width
+  for (std::size_t i : order) {
+    const double turn = key_turn(p.node_keys[i]);
+    const double half = 3.5 * static_cast<double>(p.labels[i].size()) + 2;
+    for (int step = 0; step < 10; ++step) {
+      label_at[i] = at(turn, radius + 22 + 12 * step);
+      const bool clash = std::any_of(placed.begin(), placed.end(), [&](const auto& q) {
+        return std::abs(q.first.x - label_at[i].x) < q.second + half && std::abs(q.first.y - label_at[i].y) < 13;
+      });
+      if (!clash) break;
+    }
+    placed.emplace_back(label_at[i], half);
   }
   std::vector<std::size_t> draw = order;  // the searcher and the owner last, on top
   if (p.has_search) {
@@ -104,7 +115,7 @@ std::string render_svg(const ring_picture& p) {
   }
   for (std::size_t i : draw) {
     const double turn = key_turn(p.node_keys[i]);
-    const point c = at(turn), t = at(turn, label_radius[i]);
+    const point c = at(turn), t = label_at[i];
     std::string fill = "#4c78a8";
     if (p.has_search && i == p.searcher) fill = "#2ca02c";
     if (p.has_search && i == p.owner) fill = "#d62728";
