@@ -84,7 +84,7 @@ void print_table(std::ostream& out, const summary& s) {
   }
   out << std::string(12 + 11 + 9 + 40, '-') << "\n";
   out << "searches ok       " << s.search_ok << "/" << s.search_total << " (exact " << s.exact_ok << "/"
-      << s.exact_total << "; nearest answers complete " << s.near_complete << "/" << s.near_total
+      << s.exact_total << "; nearest answers exactly the 3 closest " << s.near_complete << "/" << s.near_total
       << ", range answers complete " << s.range_complete << "/" << s.range_total << ")\n";
   out << "latency           p50 " << fixed(percentile(s.first_result_ms, 0.5), 2) << " ms, p99 "
       << fixed(percentile(s.first_result_ms, 0.99), 2) << " ms (exact searches, to the first result)\n";
