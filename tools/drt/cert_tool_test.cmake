@@ -41,7 +41,7 @@ run(2 cert root)                                                         # --out
 run(2 key derive "${WORK}/nowhere.pem")
 run(2 key derive "${WORK}/root/root.key")                                # a key, no certificate
 run(2 frobnicate)
-run(2 demo --help)                                                       # ./dev demo relies on it
+run(2 frobnicate --help)                                                 # ./dev demo relies on it
 string(REGEX MATCHALL "\n" lines "${last_err}")
 list(LENGTH lines line_count)
 if(NOT line_count EQUAL 1 OR NOT last_err MATCHES "^drt: ")

@@ -1,7 +1,9 @@
 // drt key derive CERT: the key the derived-key provider accepts for a certificate, computed by
 // libdrt's DrtCreateDerivedKey (spec/api.md §5.6.2) and printed most significant byte first.
+// drt key show KEY: the key a command-line key argument (hex, @FILE, sha256:TEXT) names.
 #include "certgen.hpp"
 #include "command.hpp"
+#include "key_text.hpp"
 
 #include <drt/drt.h>
 
@@ -46,6 +48,14 @@ void add_key_commands(CLI::App& app) {
                 "as 64 hex digits, most significant byte first");
   derive->add_option("CERT", *path, "Certificate file; only its first certificate is used")->required();
   derive->callback([path] { run_derive(*path); });
+
+  auto text = std::make_shared<std::string>();
+  CLI::App* show = key->add_subcommand(
+      "show", "Print the key that a command-line key argument names, as 64 hex digits (most significant byte "
+              "first): KEY is 64 hex digits, @FILE (64 hex digits in it, or a certificate: its derived key) or "
+              "sha256:TEXT (the SHA-256 digest of TEXT)");
+  show->add_option("KEY", *text, "The key argument to read")->required();
+  show->callback([text] { std::cout << key_hex(parse_key(*text, "KEY")) << "\n"; });
 }
 
 }  // namespace drt::tool

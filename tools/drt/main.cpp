@@ -6,15 +6,20 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-  CLI::App app{"OpenDRT command-line tool: certificates and keys for the derived-key security "
-               "provider (docs/security.md)",
+  CLI::App app{"OpenDRT command-line tool: a demo cloud on this machine, long-lived nodes from a "
+               "configuration file (docs/configuration.md), searches, certificates and keys for the "
+               "derived-key security provider (docs/security.md). Keys are written as 64 hex digits "
+               "(most significant first), @FILE or sha256:TEXT. Exit status: 0 success, 1 failure or "
+               "not found, 2 bad input",
                "drt"};
   app.require_subcommand(1);
   drt::tool::add_cert_commands(app);
   drt::tool::add_key_commands(app);
+  drt::tool::add_demo_command(app);
+  drt::tool::add_node_commands(app);
 
   // CLI11 answers --help before it notices an unknown command, so check the command first:
-  // `drt demo --help` must fail while demo does not exist (./dev demo relies on it).
+  // `drt <unknown> --help` must fail (./dev demo asks `drt demo --help` whether demo exists).
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
@@ -32,6 +37,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "drt: " << e.what() << " (see --help)\n";
     return 2;
+  } catch (const drt::tool::exit_status& e) {
+    return e.code();
   } catch (const drt::tool::usage_error& e) {
     std::cerr << "drt: " << e.what() << "\n";
     return 2;
