@@ -61,9 +61,20 @@ struct options {
 // The searcher's own key is left out: without fAllowCurrentInstanceMatch it is never a result.
 std::vector<key256> oracle_nearest(const std::vector<key256>& keys, const key256& target, const key256& lo, const key256& hi,
                                    std::size_t k, const std::optional<key256>& own) {
+  // Candidates: k + 2 keys on each side of the target, and k + 2 at each end of the range (ring
+  // distance wraps around); O(k log N) per search instead of a scan of every key.
+  const auto first = std::lower_bound(keys.begin(), keys.end(), lo);
+  const auto last = std::upper_bound(first, keys.end(), hi);
+  const auto at = std::lower_bound(first, last, target);
+  const std::ptrdiff_t span = static_cast<std::ptrdiff_t>(k) + 2;
   std::vector<key256> in;
-  for (auto it = std::lower_bound(keys.begin(), keys.end(), lo); it != keys.end() && !(hi < *it); ++it)
-    if (!own || !(*it == *own)) in.push_back(*it);
+  auto take = [&](auto from, auto to) {
+    for (auto it = from; it != to; ++it)
+      if ((!own || !(*it == *own)) && std::find(in.begin(), in.end(), *it) == in.end()) in.push_back(*it);
+  };
+  take(at - std::min(span, at - first), at + std::min(span, last - at));
+  take(first, first + std::min(span, last - first));
+  take(last - std::min(span, last - first), last);
   std::sort(in.begin(), in.end(), [&](const key256& a, const key256& b) { return drt::engine::closer_to(target, a, b); });
   if (in.size() > k) in.resize(k);
   return in;

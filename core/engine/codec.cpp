@@ -490,7 +490,9 @@ std::variant<drop_reason, datagram_view> split_datagram(std::span<const std::uin
 }
 
 std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> prefix,
-                                                 std::span<const std::uint8_t> body) {
+                                                 std::span<const std::uint8_t> body,
+                                                 std::size_t* signed_body_bytes) {
+  if (signed_body_bytes != nullptr) *signed_body_bytes = body.size();
   message m;
   m.type = static_cast<message_type>(prefix[7]);
   m.version_major = prefix[5];
@@ -512,7 +514,9 @@ std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> p
   seen.assign(g.size(), false);
   while (pos < body.size()) {
     token t{};
+    const std::size_t field_start = pos;
     if (!next_token(body, pos, t)) return drop_reason::bad_field_length;
+    if (t.id == field_id::signature && signed_body_bytes != nullptr) *signed_body_bytes = field_start;
     if (!is_known_field(t.id)) continue;  // [D16]
     std::uint16_t as_id = t.id;
     if (t.id == field_id::encrypted_field) {

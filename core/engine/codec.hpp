@@ -38,8 +38,11 @@ std::variant<drop_reason, datagram_view> split_datagram(std::span<const std::uin
                                                         std::uint8_t local_major);
 
 // Parses a complete message from its prefix and whole body (§2.5 grammar, §2.1 rules).
+// signed_body_bytes, if given, receives the body offset of the SIGNATURE field (or the body
+// size without one): the signed bytes are prefix ‖ body[0, offset) (§5.4 [D8]).
 std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> prefix,
-                                                 std::span<const std::uint8_t> body);
+                                                 std::span<const std::uint8_t> body,
+                                                 std::size_t* signed_body_bytes = nullptr);
 
 // Convenience for tests: split + parse of an unfragmented datagram.
 std::variant<drop_reason, message> decode_single(std::span<const std::uint8_t> d,

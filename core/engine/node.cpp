@@ -322,8 +322,14 @@ void node::on_datagram(std::uint64_t now_ms, const endpoint& from, const endpoin
   // §2.7 step 3
   if (from.port < 1024 || classify(from.address) == scope_class::invalid) return x.drop(drop_reason::bad_source);
   std::variant<drop_reason, message> parsed = drop_reason::not_applicable;
+  std::size_t signed_body = 0;
+  bytes signed_bytes;  // prefix ‖ body up to SIGNATURE, for VerifyData in modes 1–2 (§5.4)
   if (view.complete()) {
-    parsed = parse_message(view.prefix, view.piece);
+    parsed = parse_message(view.prefix, view.piece, &signed_body);
+    if (config_.security_mode >= 1) {
+      signed_bytes.assign(view.prefix.begin(), view.prefix.end());
+      signed_bytes.insert(signed_bytes.end(), view.piece.begin(), view.piece.begin() + static_cast<std::ptrdiff_t>(signed_body));
+    }
   } else {
     if (view.type == message_type::authority) {
       auto it = state_->pending.find(view.acked_id.value_or(0));
@@ -333,19 +339,26 @@ void node::on_datagram(std::uint64_t now_ms, const endpoint& from, const endpoin
     auto whole = state_->reassembly.add(now_ms, from, view, &dropped);
     if (dropped) return x.drop(*dropped);
     if (!whole) return;
-    parsed = parse_message(whole->prefix, whole->body);
+    parsed = parse_message(whole->prefix, whole->body, &signed_body);
+    if (config_.security_mode >= 1) {
+      signed_bytes = whole->prefix;
+      signed_bytes.insert(signed_bytes.end(), whole->body.begin(), whole->body.begin() + static_cast<std::ptrdiff_t>(signed_body));
+    }
   }
   if (auto* r = std::get_if<drop_reason>(&parsed)) return x.drop(*r);
-  x.dispatch(std::get<message>(parsed), from, local);
+  x.dispatch(std::get<message>(parsed), from, local, signed_bytes);
   x.check_round_end();
 }
 
-void node::impl::dispatch(const message& m, const endpoint& from, const endpoint& local) {
+void node::impl::dispatch(const message& m, const endpoint& from, const endpoint& local, byte_span signed_bytes) {
   const bool secured = n.config_.security_mode >= 1;
   if (secured && (m.type == message_type::request || m.type == message_type::inquire || m.type == message_type::lookup)) {
-    // §5.4: credential and signature are mandatory; the null provider accepts any bytes.
+    // §5.4 / §2.7 step 5: credential, then signature over prefix ‖ body up to SIGNATURE.
     if (!m.credential || !m.signature || !m.key_identifier) return drop(drop_reason::security_failure);
     if (FAILED(n.security_.validate_remote_credential(*m.credential))) return drop(drop_reason::security_failure);
+    const byte_span buffers[] = {signed_bytes};
+    if (FAILED(n.security_.verify_data(buffers, *m.credential, *m.key_identifier, *m.signature)))
+      return drop(drop_reason::security_failure);
   }
   if (!m.encrypted.empty()) return drop(drop_reason::security_failure);  // mode 2 not supported yet
   switch (m.type) {

@@ -176,7 +176,7 @@ struct node::impl {
   bool is_own_endpoint(const endpoint& e) const;
   std::optional<endpoint> usable_endpoint(const route_entry& r) const;
   bool entry_acceptable(const route_entry& r) const;
-  void dispatch(const message& m, const endpoint& from, const endpoint& local);
+  void dispatch(const message& m, const endpoint& from, const endpoint& local, byte_span signed_bytes);
   bool publishes(const key256& k) const;
   void maintenance_tick();
   void publish_pending_keys();

@@ -367,7 +367,7 @@ void node::impl::on_revoke(const message& m, const endpoint& from) {
       if (away.empty()) continue;
       const cache_entry* c = n.cache_.find_key(away.front());
       if (c == nullptr || c->has_endpoint(from)) continue;
-      send_flood(nullptr, &*m.revoke_cpa, &*m.credential, c->preferred(), c->key, {}, false);
+      send_flood(nullptr, &*m.revoke_cpa, m.credential ? &*m.credential : nullptr, c->preferred(), c->key, {}, false);
     }
   }
 }

@@ -29,6 +29,8 @@ bool leaf_set::contains(const key256& k) const {
 leaf_set route_cache::compute_leaf_set(const key256& local, const std::vector<key256>& sorted_keys) {
   leaf_set ls;
   ls.local = local;
+  ls.below.reserve(leaf_set_side_max);  // exact capacity: this is per-node state (8 KiB budget)
+  ls.above.reserve(leaf_set_side_max);
   const std::size_t n = sorted_keys.size();
   if (n == 0) return ls;
   // Walk upward from the local key (the local key itself, if listed, is skipped): entries on the above side ([D11]: up ≤ down, equal key above).
@@ -219,6 +221,13 @@ void route_cache::insert(const route_entry& r, const ipv6_address& preferred, bo
   e.level = static_cast<std::uint8_t>(level_of(r.key));
   auto it = std::upper_bound(entries_.begin(), entries_.end(), r.key, [](const key256& k, const cache_entry& c) { return k < c.key; });
   const int level = e.level;
+  // Grow by 8 entries rather than doubling: the slack of a doubled vector would cost up to
+  // half the cache in a node's memory budget.
+  if (entries_.size() == entries_.capacity()) {
+    const auto at = it - entries_.begin();
+    entries_.reserve(entries_.size() + 8);
+    it = entries_.begin() + at;
+  }
   entries_.insert(it, std::move(e));
   recompute_leaf_sets();
   enforce_level(level, r.key, rng);

@@ -1,6 +1,10 @@
 // Engine unit tests: two or three nodes driven by hand, datagrams passed between them directly.
 #include "engine/node.hpp"
 
+#include <algorithm>
+
+#include "engine/hash.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -225,4 +229,97 @@ TEST(Node, RetransmitsAnUnansweredRequestTwiceWithTheSameId) {
   ASSERT_EQ(sent.size(), 3u);  // §7 item 12
   EXPECT_EQ(sent[0], sent[1]);
   EXPECT_EQ(sent[1], sent[2]);
+}
+
+namespace {
+
+// Mode 1 test double: the null provider, plus a signature = SHA-256 of the signed bytes, so a
+// changed byte (or a liar) is caught by verify_data.
+class hashing_security final : public security_provider {
+ public:
+  bool lie = false;
+  HRESULT register_key(const key256& k, void* c) override { return inner_.register_key(k, c); }
+  HRESULT unregister_key(const key256& k, void* c) override { return inner_.unregister_key(k, c); }
+  HRESULT secure_and_pack_payload(void* c, std::uint8_t a, std::uint8_t b, std::uint32_t f, const key256& k, const bytes* p,
+                                  std::span<const endpoint> e, byte_span n, packed_payload& o) override {
+    return inner_.secure_and_pack_payload(c, a, b, f, k, p, e, n, o);
+  }
+  HRESULT validate_and_unpack_payload(byte_span cpa, byte_span ch, byte_span cl, byte_span n, const bytes* sp,
+                                      unpacked_payload& o) override {
+    return inner_.validate_and_unpack_payload(cpa, ch, cl, n, sp, o);
+  }
+  HRESULT get_serialized_credential(bytes& c) override { c = {0xC0}; return S_OK; }
+  HRESULT validate_remote_credential(byte_span c) override { return c.size() == 1 ? S_OK : DRT_E_INVALID_CERT_CHAIN; }
+  HRESULT sign_data(std::span<const byte_span> buffers, bytes& key_id, bytes& sig) override {
+    bytes all;
+    for (auto b : buffers) all.insert(all.end(), b.begin(), b.end());
+    const auto h = sha256(all);
+    sig.assign(h.begin(), h.end());
+    if (lie) sig[0] ^= 1;
+    key_id = {1};
+    return S_OK;
+  }
+  HRESULT verify_data(std::span<const byte_span> buffers, byte_span, byte_span, byte_span sig) override {
+    bytes all;
+    for (auto b : buffers) all.insert(all.end(), b.begin(), b.end());
+    const auto h = sha256(all);
+    return std::equal(h.begin(), h.end(), sig.begin(), sig.end()) ? S_OK : DRT_E_INVALID_MESSAGE;
+  }
+  HRESULT encrypt_data(byte_span c, std::span<const byte_span> b, std::vector<bytes>& e, bytes& k) override {
+    return inner_.encrypt_data(c, b, e, k);
+  }
+  HRESULT decrypt_data(byte_span k, void* c, std::vector<bytes>& b) override { return inner_.decrypt_data(k, c, b); }
+
+ private:
+  null_security inner_;
+};
+
+}  // namespace
+
+TEST(NodeMembershipMode, SignedMessagesAreVerifiedAndForgeriesDropped) {
+  trio t;
+  hashing_security honest, liar;
+  liar.lie = true;
+  node_config cfg;
+  cfg.security_mode = 1;  // DRT_SECURE_MEMBERSHIP
+  ASSERT_EQ(node::check_config(cfg), S_OK);
+  for (int i = 0; i < 3; ++i) {
+    t.nodes.push_back(std::make_unique<node>(cfg, t.rng, i == 2 ? static_cast<security_provider&>(liar) : honest));
+    t.nodes[i]->set_local_endpoints(t.now, {ep(i + 1)});
+    t.drain(i);
+    if (i < 2) {
+      ASSERT_EQ(t.nodes[i]->register_key(t.now, k(100 + i), {static_cast<std::uint8_t>(i)}), S_OK);
+    }
+    t.step(6000);
+  }
+  EXPECT_EQ(t.nodes[0]->status(), node_status::active);
+  EXPECT_TRUE(t.nodes[0]->cache().in_any_leaf_set(k(101)));
+  // The liar's SOLICIT is unsigned (fine) but its REQUEST / LOOKUP are dropped as forged.
+  search_info info;
+  info.target = k(101);
+  std::uint64_t id = 0;
+  const auto dropped_before = t.nodes[1]->counters().dropped[static_cast<std::size_t>(drop_reason::security_failure)] +
+                              t.nodes[0]->counters().dropped[static_cast<std::size_t>(drop_reason::security_failure)];
+  ASSERT_EQ(t.nodes[2]->start_search(t.now, info, id), S_OK);
+  t.drain(2);
+  t.step(5000);
+  const auto dropped_after = t.nodes[1]->counters().dropped[static_cast<std::size_t>(drop_reason::security_failure)] +
+                             t.nodes[0]->counters().dropped[static_cast<std::size_t>(drop_reason::security_failure)];
+  EXPECT_GT(dropped_after, dropped_before);
+  // An honest member finds the key.
+  ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
+  t.drain(0);
+  t.step(3000);
+  ASSERT_FALSE(t.results[id].empty());
+  EXPECT_EQ(t.results[id][0].key, k(101));
+  EXPECT_EQ(t.results[id][0].hr, S_OK);
+}
+
+TEST(NodeConfig, ConfidentialModeIsRefusedUntilImplemented) {
+  node_config cfg;
+  cfg.security_mode = 2;
+  EXPECT_EQ(node::check_config(cfg), DRT_E_CAPABILITY_MISMATCH);
+  cfg.security_mode = 0;
+  cfg.max_routing_addresses = 21;
+  EXPECT_EQ(node::check_config(cfg), DRT_E_INVALID_MAX_ADDRESSES);
 }
