@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -14,11 +15,13 @@
 
 namespace drt_test {
 
+// Knobs are set by the test thread and read by libdrt's worker; counters the other way round:
+// all atomic, so that the ThreadSanitizer run sees no race in the fixtures themselves.
 struct fake_transport {
-  HRESULT attach_result = S_OK;
-  HRESULT addresses_result = S_OK;
-  bool has_address = true;
-  int attached = 0, detached = 0;
+  std::atomic<HRESULT> attach_result{S_OK};
+  std::atomic<HRESULT> addresses_result{S_OK};
+  std::atomic<bool> has_address{true};
+  std::atomic<int> attached{0}, detached{0};
   DRT_TRANSPORT_CALLBACKS callbacks{};
   DRT_TRANSPORT_PROVIDER table{};
 
@@ -63,11 +66,11 @@ struct fake_transport {
 };
 
 struct fake_bootstrap {
-  HRESULT attach_result = S_OK;
-  HRESULT init_result = S_OK;
-  BOOL init_fatal = FALSE;
-  HRESULT final_result = DRT_E_NO_MORE;
-  int attached = 0, detached = 0, ended = 0, registered = 0, unregistered = 0, init_calls = 0;
+  std::atomic<HRESULT> attach_result{S_OK};
+  std::atomic<HRESULT> init_result{S_OK};
+  std::atomic<BOOL> init_fatal{FALSE};
+  std::atomic<HRESULT> final_result{DRT_E_NO_MORE};
+  std::atomic<int> attached{0}, detached{0}, ended{0}, registered{0}, unregistered{0}, init_calls{0};
   std::function<void()> on_issue_resolve;  // runs inside IssueResolve, i.e. inside a provider callback
   DRT_BOOTSTRAP_PROVIDER table{};
 
@@ -107,9 +110,9 @@ struct fake_bootstrap {
 
 // A security provider written in the application that accepts everything and counts calls.
 struct fake_security {
-  HRESULT attach_result = S_OK;
-  HRESULT register_result = S_OK;
-  int attached = 0, detached = 0, registered = 0, unregistered = 0;
+  std::atomic<HRESULT> attach_result{S_OK};
+  std::atomic<HRESULT> register_result{S_OK};
+  std::atomic<int> attached{0}, detached{0}, registered{0}, unregistered{0};
   DRT_SECURITY_PROVIDER table{};
 
   fake_security() {

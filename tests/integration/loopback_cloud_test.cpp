@@ -81,7 +81,7 @@ TEST(LoopbackCloud, TwentyNodesFindEveryKeyFromEveryOtherNode) {
   constexpr std::uint32_t keys_each = 5;  // 100 keys
   cloud c(node_count, keys_each);
   std::this_thread::sleep_for(500ms);  // let the leaf-set floods settle
-  std::size_t found = 0, searched = 0;
+  std::size_t found = 0, searched = 0, first_try = 0;
   std::string first_miss;
   // Searchers take turns, so that no publisher sees more than its LOOKUP rate limit allows
   // (protocol.md §3.9 [D21]: 200/s, burst 50; a busy publisher is skipped, not retried).
@@ -91,8 +91,16 @@ TEST(LoopbackCloud, TwentyNodesFindEveryKeyFromEveryOtherNode) {
       for (std::uint32_t k = 0; k < keys_each; ++k) {
         const std::uint32_t id = static_cast<std::uint32_t>(owner) * keys_each + k;
         ++searched;
+        // A miss is retried twice after a pause: leaf sets may still be settling (slow under
+        // the sanitizers); what must hold is that every key becomes resolvable from everywhere.
         auto r = run_search(c.nodes[from].node, key_of(id));
-        if (r.results.size() == 1 && r.results[0].data == text("value " + std::to_string(id))) {
+        const auto good = [&] { return r.results.size() == 1 && r.results[0].data == text("value " + std::to_string(id)); };
+        first_try += good() ? 1 : 0;
+        for (int retry = 0; retry < 2 && !good(); ++retry) {
+          std::this_thread::sleep_for(300ms);
+          r = run_search(c.nodes[from].node, key_of(id));
+        }
+        if (good()) {
           ++found;
         } else if (first_miss.empty()) {
           first_miss = "key " + std::to_string(id) + " (owner port " + std::to_string(c.nodes[owner].transport.port()) +
@@ -121,6 +129,7 @@ TEST(LoopbackCloud, TwentyNodesFindEveryKeyFromEveryOtherNode) {
     }
   }
   EXPECT_EQ(searched, 100u * 19u);
+  RecordProperty("found_at_first_try", static_cast<int>(first_try));
 }
 
 TEST(LoopbackCloud, AnUpdateIsSeenAndARevokedKeyIsGone) {
