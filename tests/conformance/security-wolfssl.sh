@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/conformance: drt-conformance on drt-security-wolfssl.so with real certificates (as
 # security-openssl.sh), once with an EC (profile O2) node certificate and once with an RSA
-# (profile O1) one; the null provider is checked in both runs. Certificates come from `drt cert` in a temporary directory.
+# (profile O1) one; the null provider is checked in both runs. Certificates come from
+# `drt cert` in a temporary directory.
 # Usage: security-wolfssl.sh BIN_DIR PLUGIN_DIR REPORT_DIR
 set -euo pipefail
 bin=$1
