@@ -5,6 +5,10 @@
 #include "derived_key_suite.hpp"
 #include "plugin_harness.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+
 #include <string>
 #include <utility>
 
@@ -196,6 +200,51 @@ TEST_P(CrossPluginSuite, BothRejectTheSameBadChains) {
   const bytes good = pkcs7_of({&pki().via_intermediate, &pki().intermediate});
   EXPECT_EQ(validate_credential(*ossl, good), S_OK);
   EXPECT_EQ(validate_credential(*wolf, good), S_OK);
+}
+
+// The private key in its type-specific PEM ("RSA PRIVATE KEY", or "EC PRIVATE KEY" as
+// `openssl ecparam -genkey` writes it, K16), for EC optionally without the public point.
+bytes type_specific_key_pem(EVP_PKEY* key, bool with_public_point) {
+  EVP_PKEY* k = EVP_PKEY_dup(key);
+  if (k == nullptr) return {};
+  if (!with_public_point) EVP_PKEY_set_int_param(k, OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 0);
+  OSSL_ENCODER_CTX* ctx = OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_KEYPAIR, "PEM", "type-specific", nullptr);
+  unsigned char* data = nullptr;
+  std::size_t size = 0;
+  bytes out;
+  if (ctx != nullptr && OSSL_ENCODER_to_data(ctx, &data, &size) == 1) out.assign(data, data + size);
+  OPENSSL_free(data);
+  OSSL_ENCODER_CTX_free(ctx);
+  EVP_PKEY_free(k);
+  return out;
+}
+
+TEST_P(CrossPluginSuite, BothReadTypeSpecificPrivateKeys) {
+  const bool ec = GetParam().me == key_type::ec;
+  for (bool with_point : ec ? std::vector<bool>{true, false} : std::vector<bool>{true}) {
+    SCOPED_TRACE(with_point ? "with public point" : "without public point");
+    const bytes key_pem = type_specific_key_pem(me().key.get(), with_point);
+    const std::string text(key_pem.begin(), key_pem.end());
+    ASSERT_NE(text.find(ec ? "-----BEGIN EC PRIVATE KEY-----" : "-----BEGIN RSA PRIVATE KEY-----"), std::string::npos);
+    bytes credentials[2];
+    int i = 0;
+    for (const DRT_PROVIDER_DESCRIPTOR* f : {ossl_factory_, wolf_factory_}) {
+      factory_ = f;
+      HRESULT hr = E_FAIL;
+      std::string detail;
+      auto p = create({{"root_cert", cert_pem_bytes(pki().root), ""},
+                       {"local_cert", cert_pem_bytes(me()), ""},
+                       {"local_key", key_pem, ""}},
+                      hr, &detail);
+      factory_ = ossl_factory_;
+      ASSERT_EQ(hr, S_OK) << name(f) << ": " << detail;
+      ASSERT_EQ(p->Attach(p->pvContext), S_OK);
+      credentials[i++] = credential_of(*p);
+      bytes id, sig;
+      ASSERT_EQ(sign(*p, {{1, 2, 3}}, id, sig), S_OK);  // the key really is usable
+    }
+    EXPECT_EQ(credentials[0], credentials[1]);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(OpensslAndWolfssl, CrossPluginSuite, ::testing::ValuesIn(derived_key_params(openssl_path)),
