@@ -4,14 +4,30 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
+#include <mutex>
 #include <new>
 
 namespace drt::plugins::wolfssl {
+namespace {
 
-library_ref::library_ref() noexcept : ok_(wolfSSL_Init() == WOLFSSL_SUCCESS) {}
+// The plugin's one piece of global mutable state. wolfSSL 5.5.4 keeps its init count itself,
+// but tests and updates it without a lock the first time (wolfSSL_Init checks initRefCount == 0
+// and then initialises its count mutex), so two provider objects created at once on two
+// threads could both initialise the library. Every Init/Cleanup of this plugin goes through
+// this mutex; constinit, so it needs no dynamic initialisation and survives any unload order.
+constinit std::mutex init_mutex;
+
+}  // namespace
+
+library_ref::library_ref() noexcept {
+  std::lock_guard lock(init_mutex);
+  ok_ = wolfSSL_Init() == WOLFSSL_SUCCESS;
+}
 
 library_ref::~library_ref() {
-  if (ok_) wolfSSL_Cleanup();
+  if (!ok_) return;
+  std::lock_guard lock(init_mutex);
+  wolfSSL_Cleanup();
 }
 
 rsa_ptr new_rsa_key() {

@@ -33,9 +33,10 @@ inline void wipe(void* p, std::size_t n) noexcept {
 }
 
 // One reference on the library's init count: wolfSSL_Init on construction, wolfSSL_Cleanup on
-// destruction (library.cpp). wolfSSL counts the references itself, so this keeps no state of
-// its own; every provider object and every DeriveKey call holds one while it uses wolfCrypt.
-// libwolfssl is not linked NODELETE, so the pairing matters when the plugin is unloaded.
+// destruction (library.cpp). wolfSSL counts the references itself; the plugin only serialises
+// the calls (library.cpp says why). Every derived-key provider object and every DeriveKey call
+// holds one while it uses wolfCrypt. libwolfssl is not linked NODELETE, so the pairing matters
+// when the plugin is unloaded.
 class library_ref {
  public:
   library_ref() noexcept;

@@ -9,7 +9,9 @@
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace drt::tests {
@@ -249,6 +251,46 @@ TEST_P(CrossPluginSuite, BothReadTypeSpecificPrivateKeys) {
 
 INSTANTIATE_TEST_SUITE_P(OpensslAndWolfssl, CrossPluginSuite, ::testing::ValuesIn(derived_key_params(openssl_path)),
                          derived_key_param_name);
+
+// wolfSSL's own init count is not thread-safe on first use; the plugin serialises it
+// (docs/security.md "wolfSSL plugin"). Providers made, used and deleted on several threads at
+// once, with DeriveKey calls in between, all succeed.
+TEST(WolfsslLibraryLifetime, ProvidersCreatedOnSeveralThreadsAtOnce) {
+  plugin_library wolf(wolfssl_path);
+  ASSERT_TRUE(wolf.loaded()) << wolf.error();
+  const DRT_PROVIDER_DESCRIPTOR* f = wolf.provider(DRT_PROVIDER_KIND_SECURITY, "derived-key");
+  ASSERT_NE(f, nullptr);
+  bytes root = cert_pem_bytes(pki().root);
+  bytes local = pem_of(pki().nodes[0][0], true);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        DRT_PROVIDER_PARAM params[2]{};
+        params[0].pszName = "root_cert";
+        params[0].eType = DRT_PARAM_BYTES;
+        params[0].data = data_of(root);
+        params[1].pszName = "local_cert";
+        params[1].eType = DRT_PARAM_BYTES;
+        params[1].data = data_of(local);
+        const DRT_PROVIDER_CONFIG config{sizeof config, 2, params, nullptr, nullptr, 0};
+        DRT_SECURITY_PROVIDER* p = nullptr;
+        if (f->CreateSecurityProvider(&config, &p) != S_OK) {
+          ++failures;
+          continue;
+        }
+        DRT_DATA cert{static_cast<std::uint32_t>(local.size()), local.data()};
+        bytes key(32);
+        DRT_DATA k = data_of(key);
+        if (f->DeriveKey(&cert, &k) != S_OK || key != derived_key_api(pki().nodes[0][0])) ++failures;
+        f->DeleteSecurityProvider(p);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
 
 // The null providers write the same CPA and accept each other's.
 TEST(CrossPluginNull, SameCpaBytesBothWays) {
