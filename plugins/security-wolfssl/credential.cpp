@@ -217,6 +217,15 @@ void append(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> more) 
          verified == 1;
 }
 
+// A SET OF; like d2i_PKCS7, an empty one is also accepted with the primitive tag 0x11.
+[[nodiscard]] bool read_set(der::bytes_view& in, der::tlv& out) noexcept {
+  der::bytes_view probe = in;
+  if (!der::read(probe, out)) return false;
+  if (out.tag != 0x31 && !(out.tag == 0x11 && out.content.empty())) return false;
+  in = probe;
+  return true;
+}
+
 [[nodiscard]] bool may_sign_certificates(const cert& c) noexcept {
   return !c.key_usage_set || (c.key_usage & KEYUSE_KEY_CERT_SIGN) != 0;
 }
@@ -351,12 +360,35 @@ HRESULT decode_credential(std::span<const std::uint8_t> bytes, decoded_credentia
   if (!der::read(ec, 0x30, signed_data) || !ec.empty()) return DRT_E_INVALID_CERT_CHAIN;
   der::bytes_view sd = signed_data.content;
   der::tlv version, digest_algorithms, encap, certificates, crls, signer_infos;
-  if (!der::read(sd, 0x02, version) || !der::read(sd, 0x31, digest_algorithms) ||
+  if (!der::read(sd, 0x02, version) || !read_set(sd, digest_algorithms) ||
       !der::read(sd, 0x30, encap) || !der::read(sd, 0xA0, certificates)) {
     return DRT_E_INVALID_CERT_CHAIN;
   }
   if (!sd.empty() && sd[0] == 0xA1 && !der::read(sd, 0xA1, crls)) return DRT_E_INVALID_CERT_CHAIN;
-  if (!der::read(sd, 0x31, signer_infos) || !sd.empty()) return DRT_E_INVALID_CERT_CHAIN;
+  if (!read_set(sd, signer_infos) || !sd.empty()) return DRT_E_INVALID_CERT_CHAIN;
+  // The encapsulated ContentInfo, judged as d2i_PKCS7 judges it (a mutation test compares the
+  // plugins): a well-formed OID, then optionally [0] EXPLICIT holding exactly one object: an
+  // OCTET STRING for id-data, anything for a type PKCS#7 does not define, and for the other
+  // PKCS#7 types (1.2.840.113549.1.7.2-6), whose structure this reader does not parse, nothing.
+  static constexpr std::uint8_t oid_pkcs7_prefix[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07};
+  der::bytes_view inner = encap.content;
+  der::tlv inner_type, inner_content, inner_value;
+  if (!der::read(inner, 0x06, inner_type) || inner_type.content.empty() ||
+      (inner_type.content.back() & 0x80) != 0) {
+    return DRT_E_INVALID_CERT_CHAIN;
+  }
+  if (!inner.empty()) {
+    if (!der::read(inner, 0xA0, inner_content) || !inner.empty()) return DRT_E_INVALID_CERT_CHAIN;
+    der::bytes_view value = inner_content.content;
+    const auto type = inner_type.content;
+    const bool pkcs7_type = type.size() == sizeof oid_pkcs7_prefix + 1 &&
+                            std::equal(std::begin(oid_pkcs7_prefix), std::end(oid_pkcs7_prefix), type.begin());
+    if (pkcs7_type && type.back() >= 0x02 && type.back() <= 0x06) return DRT_E_INVALID_CERT_CHAIN;
+    const bool data = pkcs7_type && type.back() == 0x01;
+    if (!der::read(value, inner_value) || !value.empty() || (data && inner_value.tag != 0x04)) {
+      return DRT_E_INVALID_CERT_CHAIN;
+    }
+  }
   der::bytes_view list = certificates.content;
   while (!list.empty()) {
     der::tlv one;
