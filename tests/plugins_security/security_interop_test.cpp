@@ -229,6 +229,32 @@ TEST_P(CrossPluginSuite, BothJudgeMutatedCredentialsAlike) {
   RecordProperty("accepted", accepted);
 }
 
+// The same for proofs: single-byte changes of a signed CPA (its chain intact) and of a
+// SignData signature get the same answer from both plugins.
+TEST_P(CrossPluginSuite, BothJudgeMutatedProofsAndSignaturesAlike) {
+  auto signer = attached_in(ossl_factory_, me());
+  auto ossl = attached_in(ossl_factory_, peer());
+  auto wolf = attached_in(wolf_factory_, peer());
+  const bytes nonce(16, 0x77);
+  const secured s = secure(*signer, derived_key_api(me()), {'p'}, nonce, 0, {ipv6("2001:db8::5", 9)});
+  ASSERT_EQ(s.hr, S_OK);
+  const std::vector<bytes> parts{bytes(100, 0x33)};
+  bytes id, sig;
+  ASSERT_EQ(sign(*signer, parts, id, sig), S_OK);
+  std::mt19937 random(static_cast<unsigned>(s.cpa.size()));
+  for (int i = 0; i < 600; ++i) {
+    bytes cpa = s.cpa;
+    const std::size_t at = random() % cpa.size();
+    cpa[at] = static_cast<std::uint8_t>(cpa[at] ^ (1u + random() % 255u));
+    EXPECT_EQ(validate(*ossl, cpa, s.chain, nonce, s.payload).hr, validate(*wolf, cpa, s.chain, nonce, s.payload).hr)
+        << "CPA byte " << at;
+    bytes bad = sig;
+    const std::size_t sat = random() % bad.size();
+    bad[sat] = static_cast<std::uint8_t>(bad[sat] ^ (1u + random() % 255u));
+    EXPECT_EQ(verify(*ossl, parts, s.chain, id, bad), verify(*wolf, parts, s.chain, id, bad)) << "signature byte " << sat;
+  }
+}
+
 // The private key in its type-specific PEM ("RSA PRIVATE KEY", or "EC PRIVATE KEY" as
 // `openssl ecparam -genkey` writes it, K16), for EC optionally without the public point.
 bytes type_specific_key_pem(EVP_PKEY* key, bool with_public_point) {
