@@ -177,6 +177,7 @@ pkey_ptr private_key_from_der(std::span<const std::uint8_t> der, private_key_for
       return nullptr;
     }
     // SEC1 without its optional publicKey: compute the point from the scalar.
+    const ecc_cache_scope cache;
     if (k->ec->type == ECC_PRIVATEKEY_ONLY && wc_ecc_make_pub(k->ec.get(), nullptr) != 0) return nullptr;
     if (!finish_ec(*k)) return nullptr;
     return k;
