@@ -211,7 +211,7 @@ void append(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> more) 
     return ct_equal({decoded, static_cast<std::size_t>(n)}, {expected, m});
   }
   if (issuer.type != pkey::family::ec) return false;
-  const ecc_cache_scope cache;
+  own_thread_ecc_cache();
   int verified = 0;
   return wc_ecc_verify_hash(child.signature.data(), static_cast<word32>(child.signature.size()), digest,
                             digest_size, &verified, issuer.ec.get()) == 0 &&

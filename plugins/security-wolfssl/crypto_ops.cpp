@@ -116,7 +116,7 @@ HRESULT crypto_suite::sign(pkey* key, byte_view_list parts, std::vector<std::uin
     if (rc != size) return E_FAIL;
     return S_OK;
   }
-  const ecc_cache_scope cache;
+  own_thread_ecc_cache();
   signature.assign(ECC_MAX_SIG_SIZE, 0);
   word32 size = static_cast<word32>(signature.size());
   const int rc = rng_.with([&](WC_RNG* r) {
@@ -145,7 +145,7 @@ HRESULT crypto_suite::verify(pkey* key, byte_view_list parts, std::span<const st
     const word32 m = wc_EncodeSignature(expected, digest.data(), digest.size(), SHA256h);
     return ct_equal({decoded, static_cast<std::size_t>(n)}, {expected, m}) ? S_OK : DRT_E_INVALID_MESSAGE;
   }
-  const ecc_cache_scope cache;
+  own_thread_ecc_cache();
   int verified = 0;
   const int rc = wc_ecc_verify_hash(signature.data(), static_cast<word32>(signature.size()), digest.data(),
                                     static_cast<word32>(digest.size()), &verified, key->ec.get());
@@ -174,7 +174,7 @@ HRESULT crypto_suite::wrap(pkey* recipient, const content_key& ck, std::vector<s
     return rc == size ? S_OK : E_FAIL;
   }
   if (profile != key_profile::o2) return DRT_E_INVALID_CERT_CHAIN;
-  const ecc_cache_scope cache;
+  own_thread_ecc_cache();
   ecc_ptr ephemeral = new_ecc_key();
   if (!ephemeral) throw std::bad_alloc();
   std::array<std::uint8_t, ec_point_bytes> recipient_point{};
@@ -224,7 +224,7 @@ HRESULT crypto_suite::unwrap(pkey* own_private, std::span<const std::uint8_t> ke
     token.resize(static_cast<std::size_t>(n));
   } else if (profile == key_profile::o2) {
     if (keytoken.size() != o2_keytoken_wrap_bytes) return DRT_E_INVALID_MESSAGE;
-    const ecc_cache_scope cache;
+    own_thread_ecc_cache();
     const auto ephemeral_point = keytoken.first(ec_point_bytes);
     const auto nonce = keytoken.subspan(ec_point_bytes, gcm_iv_bytes);
     const auto sealed = keytoken.subspan(ec_point_bytes + gcm_iv_bytes);

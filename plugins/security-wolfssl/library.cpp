@@ -19,6 +19,14 @@ constinit std::mutex init_mutex;
 
 }  // namespace
 
+void own_thread_ecc_cache() noexcept {
+  struct cache_owner {
+    ~cache_owner() { wc_ecc_fp_free(); }  // thread-local in this build: no lock, no init needed
+  };
+  thread_local cache_owner owner;
+  (void)owner;
+}
+
 library_ref::library_ref() noexcept {
   std::lock_guard lock(init_mutex);
   ok_ = wolfSSL_Init() == WOLFSSL_SUCCESS;
@@ -177,7 +185,7 @@ pkey_ptr private_key_from_der(std::span<const std::uint8_t> der, private_key_for
       return nullptr;
     }
     // SEC1 without its optional publicKey: compute the point from the scalar.
-    const ecc_cache_scope cache;
+    own_thread_ecc_cache();
     if (k->ec->type == ECC_PRIVATEKEY_ONLY && wc_ecc_make_pub(k->ec.get(), nullptr) != 0) return nullptr;
     if (!finish_ec(*k)) return nullptr;
     return k;
