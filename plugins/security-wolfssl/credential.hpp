@@ -54,7 +54,8 @@ struct decoded_credential {
 [[nodiscard]] HRESULT decode_credential(std::span<const std::uint8_t> bytes,
                                         decoded_credential& out);
 
-// True if child names parent as its issuer and parent may issue (CA, keyCertSign if keyUsage).
+// True if child names parent as its issuer (exact DER) and parent may sign certificates
+// (keyCertSign, if it has keyUsage). chain_verifier also requires intermediates to be CAs.
 [[nodiscard]] bool issued_by(const cert& child, const cert& parent) noexcept;
 
 struct chain_check {
