@@ -13,8 +13,14 @@
 
 namespace drt::tests {
 
+// The plugin under test: security-openssl unless the build names another plugin with the same
+// null provider (security-wolfssl compiles these tests a second time, tests/plugins_security).
+#ifndef OPENDRT_TEST_SECURITY_PLUGIN
+#define OPENDRT_TEST_SECURITY_PLUGIN "security-openssl"
+#endif
+inline const std::string plugin_name = OPENDRT_TEST_SECURITY_PLUGIN;
 inline const std::string plugin_path =
-    std::string(OPENDRT_TEST_PLUGIN_DIR) + "/drt-security-openssl.so";
+    std::string(OPENDRT_TEST_PLUGIN_DIR) + "/drt-" + plugin_name + ".so";
 
 // The example of docs/security.md: key 00..1F (API order), nonce A0..AF, one endpoint
 // [2001:db8::1]:3540, payload "hello", protocol 1.0, flags 0.

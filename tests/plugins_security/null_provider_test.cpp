@@ -1,4 +1,4 @@
-// The security-openssl plugin's null provider (protocol.md §5.7, api.md §4.5), loaded from its
+// The null provider of security-openssl (and, compiled again, of security-wolfssl) (protocol.md §5.7, api.md §4.5), loaded from its
 // .so by path and driven only through the plugin ABI, as the core drives it: descriptor, lifetime,
 // attach state, keys, credentials, encryption.
 #include "null_provider_fixture.hpp"
@@ -17,7 +17,7 @@ TEST_F(SecurityOpensslPlugin, ReportsAbiVersionNameAndVersion) {
   EXPECT_EQ(d->cbSize, sizeof(DRT_PLUGIN_DESCRIPTOR));
   EXPECT_EQ(d->wAbiMajor, DRT_PLUGIN_ABI_MAJOR);
   EXPECT_EQ(d->wAbiMinor, DRT_PLUGIN_ABI_MINOR);
-  EXPECT_STREQ(d->pszName, "security-openssl");
+  EXPECT_EQ(std::string(d->pszName), plugin_name);
   EXPECT_STREQ(d->pszVersion, OPENDRT_TEST_PLUGIN_VERSION);
 }
 

@@ -1,0 +1,78 @@
+// The state of one derived-key provider object, shared by its creation code
+// (derived_key_config.cpp) and its table functions (derived_key_provider.cpp).
+//
+// Thread safety: the core makes one call at a time into an attached provider, but FreeData and
+// the white-box accessors may run anywhere. Everything set at creation is immutable; the attach
+// flag and the counters are atomic; the remote-credential cache has its own mutex.
+#pragma once
+
+#include "credential.hpp"
+#include "crypto_ops.hpp"
+#include "derived_key_provider.hpp"
+#include "sha256.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace drt::plugins::wolfssl {
+
+struct local_identity {
+  x509_ptr leaf;
+  pkey_ptr private_key;
+  key_profile profile = key_profile::none;
+  key_bytes_t derived_wire{};
+  cpa_public_key public_key;
+  std::vector<std::uint8_t> credential;  // PKCS#7, leaf first
+  std::int64_t valid_from = 0;           // the verified chain's window
+  std::int64_t valid_until = 0;
+};
+
+// A remote credential that verified, as the cache keeps it.
+struct remote_peer {
+  pkey_ptr public_key;
+  key_profile profile = key_profile::none;
+  key_bytes_t derived_wire{};
+  cpa_public_key cpa_key;
+  bool may_receive_keytoken = true;  // keyUsage allows keyEncipherment (O1) / keyAgreement (O2)
+  std::int64_t valid_from = 0;
+  std::int64_t valid_until = 0;
+  std::int64_t checked_at = 0;
+};
+
+inline constexpr std::int64_t remote_cache_ttl_s = 300;  // as protocol.md §5.2 allows the engine
+inline constexpr std::size_t remote_cache_entries_max = 256;
+
+struct derived_key_provider {
+  library_ref library;  // first: wolfSSL_Init before any other member uses wolfCrypt
+  DRT_SECURITY_PROVIDER table{};
+  std::atomic<bool> attached{false};
+  sha256 hasher;
+  crypto_suite crypto;
+  chain_verifier verifier;
+  std::optional<local_identity> local;
+  unix_clock clock;
+
+  std::mutex cache_mutex;
+  std::map<sha256_digest, std::shared_ptr<const remote_peer>> cache;
+
+  std::atomic<std::uint64_t> chains_expired{0};
+  std::atomic<std::uint64_t> chains_untrusted{0};
+  std::atomic<std::uint64_t> chains_malformed{0};
+  std::atomic<std::uint64_t> proofs_rejected{0};
+
+  [[nodiscard]] std::int64_t now() const { return clock(); }
+  // S_OK, DRT_E_CAPABILITY_MISMATCH (no local certificate) or DRT_E_INVALID_CERT_CHAIN (outside
+  // the local chain's validity window).
+  [[nodiscard]] HRESULT local_usable() const;
+  // Parses and verifies a remote credential, through the cache. DRT_E_INVALID_CERT_CHAIN.
+  [[nodiscard]] HRESULT remote(std::span<const std::uint8_t> credential,
+                               std::shared_ptr<const remote_peer>& out);
+};
+
+// Fills the table's function members (derived_key_provider.cpp).
+void fill_table(derived_key_provider& self) noexcept;
+
+}  // namespace drt::plugins::wolfssl
