@@ -249,6 +249,12 @@ x509_ptr parse_cert(std::span<const std::uint8_t> bytes) {
       !der::read(t, 0x30, validity) || !der::read(t, 0x30, subject) || !der::read(t, 0x30, spki)) {
     return nullptr;
   }
+  // RFC 5280 §4.1.1.2: the outer signatureAlgorithm must equal the signed one. The outer copy is
+  // not covered by the signature, and OpenSSL refuses a malformed one; so must we.
+  if (!std::equal(algorithm.content.begin(), algorithm.content.end(), inner_algorithm.content.begin(),
+                  inner_algorithm.content.end())) {
+    return nullptr;
+  }
   der::bytes_view v = validity.content;
   der::tlv not_before, not_after;
   der::bytes_view s = spki.content;

@@ -33,17 +33,27 @@ cg::identity make_root(const char* name) {
   return cg::issue(ca, cg::generate_key({cg::key_type::ec, 0}), nullptr);
 }
 
+drt::byte_view view(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
 // A member with a certificate from `issuer` that trusts `trust_root`; publishes its derived key.
+// `plugin` empty: DrtCreateDerivedKeySecurityProvider (security-openssl); else that plugin's
+// "derived-key" provider.
 member open_member(const cg::identity& issuer, const cg::identity& trust_root, cg::key_type type,
-                   std::optional<std::uint16_t> seed, DRT_SECURITY_MODE mode) {
+                   std::optional<std::uint16_t> seed, DRT_SECURITY_MODE mode, const std::string& plugin = {}) {
   member m;
   cg::cert_spec spec;
   spec.common_name = "member";
   const cg::identity id = cg::issue(spec, cg::generate_key({type, 2048}), &issuer);
   const std::string root_pem = cg::cert_pem(trust_root.cert.get());
   const std::string local_pem = cg::cert_pem(id.cert.get()) + cg::key_pem(id.key.get());
-  m.security = drt::security_provider::derived_key(drt::byte_view(reinterpret_cast<const std::uint8_t*>(root_pem.data()), root_pem.size()),
-                                                   drt::byte_view(reinterpret_cast<const std::uint8_t*>(local_pem.data()), local_pem.size()));
+  if (plugin.empty()) {
+    m.security = drt::security_provider::derived_key(view(root_pem), view(local_pem));
+  } else {
+    drt::plugin p(plugin);
+    drt::provider_config config;
+    config.set("root_cert", view(root_pem)).set("local_cert", view(local_pem));
+    m.security = drt::security_provider::from_plugin(p, "derived-key", &config);
+  }
   const auto wire = cg::derived_key_wire(id.cert.get());
   for (std::size_t i = 0; i < 32; ++i) m.key[i] = wire[31 - i];  // API order is little-endian
   m.transport = drt::transport::ipv6_udp(DRT_LINK_LOCAL_SCOPE, if_nametoindex("lo"));
@@ -93,6 +103,33 @@ INSTANTIATE_TEST_SUITE_P(Modes, SecureCloud, ::testing::Values(DRT_SECURE_RESOLV
                          [](const ::testing::TestParamInfo<DRT_SECURITY_MODE>& info) {
                            return info.param == DRT_SECURE_RESOLVE ? std::string("Resolve") : std::string("Membership");
                          });
+
+// issue #8: half the members on security-openssl, half on security-wolfssl, O1 and O2 mixed.
+TEST_P(SecureCloud, OpensslAndWolfsslMembersResolveEachOther) {
+  const cg::identity root = make_root("mixed plugins root");
+  std::vector<member> members;
+  constexpr int count = 6;
+  for (int i = 0; i < count; ++i) {
+    std::optional<std::uint16_t> seed;
+    if (i > 0) seed = members[0].transport.port();
+    members.push_back(open_member(root, root, i % 4 < 2 ? cg::key_type::ec : cg::key_type::rsa, seed, GetParam(),
+                                  i % 2 == 0 ? "security-openssl" : "security-wolfssl"));
+    members.back().registration = members.back().node.register_key(members.back().key, to_bytes("member " + std::to_string(i)));
+    if (i > 0) {
+      EXPECT_EQ(drt_test::wait_status(members[i].node, DRT_ACTIVE, 10s), DRT_ACTIVE) << "member " << i;
+    }
+  }
+  std::this_thread::sleep_for(300ms);
+  for (int owner = 0; owner < count; ++owner) {
+    for (int from = 0; from < count; ++from) {
+      if (from == owner) continue;
+      const auto r = drt_test::run_search(members[from].node, members[owner].key);
+      ASSERT_EQ(r.results.size(), 1u) << "key of member " << owner << " (" << (owner % 2 ? "wolfssl" : "openssl")
+                                      << ") from member " << from;
+      EXPECT_EQ(r.results[0].data, to_bytes("member " + std::to_string(owner)));
+    }
+  }
+}
 
 TEST(SecureCloudMembership, AnOutsiderCanNeitherJoinNorSearch) {
   const cg::identity root = make_root("members' root");
