@@ -3,12 +3,16 @@
 // "value N", prints "READY <port>", then answers commands on stdin, one per line:
 //   search N   -> "FOUND N" or "MISSING N"
 //   status     -> "STATUS <DRT_STATUS>"
+//   bench C N1 N2 ...  -> C searches cycling over those keys, one at a time:
+//                 "BENCH <found> <C> <lookups per second> <p50 us> <p99 us>"
 // and closes the node cleanly at EOF (the parent ending, or closing the pipe).
 #include "loopback_cloud.hpp"
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -39,6 +43,28 @@ int main(int argc, char** argv) {
         const std::string want = "value " + std::to_string(id);
         const bool found = r.results.size() == 1 && r.results[0].data == std::vector<std::uint8_t>(want.begin(), want.end());
         std::cout << (found ? "FOUND " : "MISSING ") << id << std::endl;
+      } else if (line.rfind("bench ", 0) == 0) {
+        std::istringstream args(line.substr(6));
+        std::size_t count = 0;
+        args >> count;
+        std::vector<std::uint32_t> ids;
+        for (std::uint32_t id; args >> id;) ids.push_back(id);
+        std::vector<double> micros;
+        std::size_t found = 0;
+        const auto start = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < count && !ids.empty(); ++i) {
+          const std::uint32_t id = ids[i % ids.size()];
+          const auto r = drt_test::run_search(n.node, drt_test::key_of(id), {}, std::chrono::milliseconds(3000));
+          if (!r.results.empty()) {
+            ++found;
+            micros.push_back(static_cast<double>(r.first_result.count()));
+          }
+        }
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::sort(micros.begin(), micros.end());
+        auto pct = [&](double p) { return micros.empty() ? 0.0 : micros[static_cast<std::size_t>(p * static_cast<double>(micros.size() - 1))]; };
+        std::cout << "BENCH " << found << " " << count << " " << (seconds > 0 ? static_cast<double>(count) / seconds : 0.0) << " "
+                  << pct(0.5) << " " << pct(0.99) << std::endl;
       } else if (line == "status") {
         std::cout << "STATUS " << (status ? static_cast<int>(*status) : -1) << std::endl;
       } else {

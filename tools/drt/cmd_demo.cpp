@@ -168,15 +168,7 @@ void write_svg(const std::string& file, const cloud& c, const showcase_search& s
 }
 
 int run_demo(const demo_options& o) {
-  if (o.security == "wolfssl") {
-    throw usage_error("--security wolfssl: the security-wolfssl plugin does not exist yet; use --security openssl "
-                      "(derived-key) or null");
-  }
-  if (o.security == "mixed") {
-    throw usage_error("--security mixed: a cloud of security-openssl and security-wolfssl nodes needs the "
-                      "security-wolfssl plugin, which does not exist yet; use --security openssl or null");
-  }
-  const bool derived = o.security == "openssl";
+  const bool derived = o.security != "null";
   if (derived && o.keys != 1) {
     throw usage_error("--keys " + std::to_string(o.keys) +
                       ": more than one key per node needs --security null (the derived-key provider accepts only "
@@ -190,7 +182,9 @@ int run_demo(const demo_options& o) {
   const auto wall_start = clock_type::now();
   progress prog;
   demo::summary sum;
-  sum.security = derived ? "openssl (derived-key, EC P-256)" : "null";
+  sum.security = !derived                  ? std::string("null")
+                 : o.security == "mixed" ? std::string("mixed (derived-key, EC P-256; openssl and wolfssl nodes alternate)")
+                                         : o.security + " (derived-key, EC P-256)";
   sum.mode = o.mode;
   sum.nodes = o.nodes;
   sum.keys = o.nodes * o.keys;
@@ -218,7 +212,12 @@ int run_demo(const demo_options& o) {
     std::optional<std::uint16_t> seed;
     if (i > 0) seed = c.nodes[0].transport.port();
     try {
-      c.nodes.push_back(demo::open_member(derived ? demo::security_kind::derived_key : demo::security_kind::null,
+      // mixed: even nodes on security-openssl, odd ones on security-wolfssl.
+      const bool wolf = o.security == "wolfssl" || (o.security == "mixed" && i % 2 == 1);
+      const demo::security_kind kind = !derived ? demo::security_kind::null
+                                       : wolf   ? demo::security_kind::derived_key_wolfssl
+                                                : demo::security_kind::derived_key_openssl;
+      c.nodes.push_back(demo::open_member(kind,
                                           mode_of(o.mode), pki.root_pem, derived ? pki.local[i] : std::vector<std::uint8_t>{},
                                           seed));
     } catch (const drt::error& e) {
@@ -475,7 +474,8 @@ void add_demo_command(CLI::App& app) {
       ->capture_default_str();
   demo->add_option("--security", o->security,
                    "openssl: derived-key provider with a fresh root CA and EC P-256 node certificates; null: no "
-                   "authentication; wolfssl, mixed: need the security-wolfssl plugin (not available yet)")
+                   "authentication; wolfssl: the same provider on security-wolfssl; mixed: openssl and wolfssl nodes "
+                   "alternate in one cloud")
       ->check(CLI::IsMember({"null", "openssl", "wolfssl", "mixed"}))
       ->capture_default_str();
   demo->add_option("--mode", o->mode,

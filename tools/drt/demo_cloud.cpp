@@ -47,8 +47,21 @@ member open_member(security_kind security, DRT_SECURITY_MODE mode, const std::ve
                    const std::vector<std::uint8_t>& local_cert, std::optional<std::uint16_t> seed) {
   member m;
   m.transport = drt::transport::ipv6_udp(DRT_LINK_LOCAL_SCOPE, if_nametoindex("lo"));
-  m.security = security == security_kind::null ? drt::security_provider::null()
-                                               : drt::security_provider::derived_key(root, local_cert);
+  switch (security) {
+    case security_kind::null:
+      m.security = drt::security_provider::null();
+      break;
+    case security_kind::derived_key_openssl:
+      m.security = drt::security_provider::derived_key(root, local_cert);
+      break;
+    case security_kind::derived_key_wolfssl: {
+      const drt::plugin plugin("security-wolfssl");
+      drt::provider_config config;
+      config.set("root_cert", drt::byte_view(root)).set("local_cert", drt::byte_view(local_cert));
+      m.security = drt::security_provider::from_plugin(plugin, "derived-key", &config);
+      break;
+    }
+  }
   std::vector<sockaddr_storage> peers;
   if (seed) peers.push_back(loopback(*seed));
   m.bootstrap = drt::bootstrap_provider::static_list(peers);

@@ -23,7 +23,9 @@ struct pki {
 };
 [[nodiscard]] pki make_pki(std::size_t nodes, const std::function<void(std::size_t)>& progress);
 
-enum class security_kind { null, derived_key };
+// null: no authentication; derived_key_openssl / derived_key_wolfssl: the derived-key provider
+// of security-openssl / security-wolfssl (byte-compatible, so a cloud may mix them).
+enum class security_kind { null, derived_key_openssl, derived_key_wolfssl };
 
 struct member {
   drt::transport transport;
