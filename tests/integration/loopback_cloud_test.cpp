@@ -91,13 +91,15 @@ TEST(LoopbackCloud, TwentyNodesFindEveryKeyFromEveryOtherNode) {
       for (std::uint32_t k = 0; k < keys_each; ++k) {
         const std::uint32_t id = static_cast<std::uint32_t>(owner) * keys_each + k;
         ++searched;
-        // A miss is retried twice after a pause: leaf sets may still be settling (slow under
-        // the sanitizers); what must hold is that every key becomes resolvable from everywhere.
+        // What must hold: every key becomes resolvable from every node within one maintenance
+        // period (protocol.md §3.11: 10-15 s), which repairs a leaf set that missed an entry
+        // (seen under the sanitizers' slowdown: a node answers L, "unknown though in my leaf
+        // set"). So a miss is retried for up to 20 s; first-try successes are reported.
         auto r = run_search(c.nodes[from].node, key_of(id));
         const auto good = [&] { return r.results.size() == 1 && r.results[0].data == text("value " + std::to_string(id)); };
         first_try += good() ? 1 : 0;
-        for (int retry = 0; retry < 2 && !good(); ++retry) {
-          std::this_thread::sleep_for(300ms);
+        for (int retry = 0; retry < 40 && !good(); ++retry) {
+          std::this_thread::sleep_for(500ms);
           r = run_search(c.nodes[from].node, key_of(id));
         }
         if (good()) {
@@ -130,6 +132,7 @@ TEST(LoopbackCloud, TwentyNodesFindEveryKeyFromEveryOtherNode) {
   }
   EXPECT_EQ(searched, 100u * 19u);
   RecordProperty("found_at_first_try", static_cast<int>(first_try));
+  std::printf("found at the first try: %zu of %zu\n", first_try, searched);
 }
 
 TEST(LoopbackCloud, AnUpdateIsSeenAndARevokedKeyIsGone) {
