@@ -3,7 +3,8 @@
 // "value N", prints "READY <port>", then answers commands on stdin, one per line:
 //   search N   -> "FOUND N" or "MISSING N"
 //   status     -> "STATUS <DRT_STATUS>"
-//   bench C N1 N2 ...  -> C searches cycling over those keys, one at a time:
+//   bench C R N1 N2 ...  -> C searches cycling over those keys, one at a time, at most R per
+//                 second (0: as fast as they complete):
 //                 "BENCH <found> <C> <lookups per second> <p50 us> <p99 us>"
 // and closes the node cleanly at EOF (the parent ending, or closing the pipe).
 #include "loopback_cloud.hpp"
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <iostream>
 #include <sstream>
+#include <thread>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -46,13 +48,17 @@ int main(int argc, char** argv) {
       } else if (line.rfind("bench ", 0) == 0) {
         std::istringstream args(line.substr(6));
         std::size_t count = 0;
-        args >> count;
+        double rate = 0;
+        args >> count >> rate;
         std::vector<std::uint32_t> ids;
         for (std::uint32_t id; args >> id;) ids.push_back(id);
         std::vector<double> micros;
         std::size_t found = 0;
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < count && !ids.empty(); ++i) {
+          if (rate > 0) {  // pace: the i-th search starts no earlier than i / rate seconds in
+            std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<long long>(1e6 * static_cast<double>(i) / rate)));
+          }
           const std::uint32_t id = ids[i % ids.size()];
           const auto r = drt_test::run_search(n.node, drt_test::key_of(id), {}, std::chrono::milliseconds(3000));
           if (!r.results.empty()) {
