@@ -58,6 +58,14 @@ TEST(IterativeSearch, PausesAfterEachHopUntilContinued) {
   for (const auto& r : results) exact |= r.type == DRT_MATCH_EXACT && r.data == std::vector<std::uint8_t>{'a'};
   EXPECT_TRUE(exact) << "the walk ended at the publisher";
   EXPECT_FALSE(s.path().empty()) << "DrtGetSearchPath lists the nodes asked";
+  std::uint32_t path_size = 0;
+  ASSERT_EQ(DrtGetSearchPathSize(s.native_handle(), &path_size), S_OK);
+  std::vector<std::max_align_t> buffer(path_size / sizeof(std::max_align_t) + 1);
+  auto* list = reinterpret_cast<DRT_ADDRESS_LIST*>(buffer.data());
+  EXPECT_EQ(DrtGetSearchPath(s.native_handle(), path_size - 1, list), DRT_E_INSUFFICIENT_BUFFER);
+  ASSERT_EQ(DrtGetSearchPath(s.native_handle(), path_size, list), S_OK);
+  EXPECT_GE(list->AddressCount, 1u);
+  EXPECT_EQ(reinterpret_cast<const sockaddr_in6*>(&list->AddressList[0].socketAddress)->sin6_family, AF_INET6);
 }
 
 // DrtClose from one thread while another keeps calling into the same instance: every call of
