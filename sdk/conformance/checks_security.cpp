@@ -3,7 +3,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -414,14 +416,19 @@ void free_data_releases_everything(check_env& env) {
     const unpacked_proof u = validate_and_unpack(env, s, p.cpa, p.cert_chain, p.classifier, &nonce, &p.secured_payload);
     env.require(SUCCEEDED(u.hr), "ValidateAndUnpackPayload failed with " + hresult_text(u.hr));
   };
-  for (int i = 0; i < 100; ++i) one_round();  // warm caches
-  constexpr int rounds = 4000;
+  // Warm caches, and size the measured run to about two seconds (at least 200 rounds, at most
+  // 4,000), so that a slow provider (RSA on a small machine) stays well inside the time limit.
+  const auto warm_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) one_round();
+  const double per_round_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - warm_start).count() / 100.0;
+  const int rounds = std::clamp(static_cast<int>(2.0 / std::max(per_round_s, 1e-9)), 200, 4000);
   const std::size_t before = mallinfo2().uordblks;
   for (int i = 0; i < rounds; ++i) one_round();
   const std::size_t after = mallinfo2().uordblks;
   if (measure && after > before) {
     const std::size_t grown = after - before;
-    env.require(grown < 16 * rounds, std::to_string(grown) + " bytes stayed allocated after " + std::to_string(rounds) +
+    env.require(grown < 16 * static_cast<std::size_t>(rounds), std::to_string(grown) + " bytes stayed allocated after " + std::to_string(rounds) +
                                          " secure/validate round trips with every output freed by FreeData (a leak)");
   }
 }

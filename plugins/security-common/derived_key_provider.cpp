@@ -2,16 +2,17 @@
 // §5.6a). Check order in every entry point (as in the null provider): arguments, then
 // pvContext, then the attached state, then the local certificate, then the operation. Outputs
 // are written only on success and cleared on failure.
-#include "address_list.hpp"
-#include "c_abi.hpp"
+//
+// One source for both security plugins: each compiles it against its own backend.hpp and
+// derived_key_state.hpp (found on its include path) in namespace drt::plugins::<backend>, so the
+// two behave alike call for call (plugins/security-common/README.md).
+#include "backend.hpp"
 #include "derived_key_state.hpp"
-
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cstring>
 
-namespace drt::plugins::openssl {
+namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
 namespace {
 
 [[nodiscard]] HRESULT require_attached(void* context) noexcept {
@@ -37,7 +38,7 @@ namespace {
 }
 
 [[nodiscard]] bool same_secret(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return ct_equal(a, b);
 }
 
 [[nodiscard]] bool buffers_well_formed(std::uint32_t count, const DRT_DATA* buffers) noexcept {
@@ -300,7 +301,7 @@ HRESULT decrypt_data(void* context, DRT_DATA* key_token, void*, std::uint32_t bu
     for (std::uint32_t i = 0; i < buffer_count; ++i) {
       if (!plain[i].empty()) std::memcpy(buffers[i].pb, plain[i].data(), plain[i].size());
       buffers[i].cb = static_cast<std::uint32_t>(plain[i].size());
-      OPENSSL_cleanse(plain[i].data(), plain[i].size());
+      wipe(plain[i].data(), plain[i].size());
     }
     return S_OK;
   });
@@ -395,4 +396,4 @@ void fill_table(derived_key_provider& self) noexcept {
   t.VerifyData = verify_data;
 }
 
-}  // namespace drt::plugins::openssl
+}  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND

@@ -2,15 +2,18 @@
 // instance (api.md §1.10), but different provider objects are used concurrently from different
 // threads. So all state lives in the provider's own null_provider object (nothing mutable is
 // static); `attached` is atomic so that two instances racing to Attach one provider see exactly
-// one success; the hasher is stateless. FreeData touches no state and may run
+// one success; the hash backend is immutable once set up. FreeData touches no state and may run
 // anywhere, also after Detach.
 //
 // Check order in every entry point (style.md "Errors"): arguments, then pvContext, then the
 // attached state, then the operation. Outputs are written only on success and cleared on
 // failure, so an output that aliases an input is never read after being overwritten.
+//
+// One source for both security plugins, compiled against each one's backend.hpp (see
+// derived_key_provider.cpp).
 #include "null_provider.hpp"
 
-#include "codec.hpp"
+#include "backend.hpp"
 #include "sha256.hpp"
 
 #include <algorithm>
@@ -21,7 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace drt::plugins::wolfssl {
+namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
 namespace {
 
 struct null_provider {
@@ -307,7 +310,7 @@ HRESULT create_null_provider(const DRT_PROVIDER_CONFIG* pConfig,
     if (HRESULT hr = check_config(pConfig); FAILED(hr)) return hr;
     auto self = std::make_unique<null_provider>();
     if (!self->hasher.available()) {
-      write_error_detail(pConfig, "null provider: wolfCrypt offers no SHA-256");
+      write_error_detail(pConfig, std::string("null provider: ") + backend_crypto_name + " offers no SHA-256");
       return DRT_E_CAPABILITY_MISMATCH;
     }
     self->table = make_table(self.get());
@@ -321,4 +324,4 @@ void delete_null_provider(DRT_SECURITY_PROVIDER* pProvider) noexcept {
   if (pProvider != nullptr) delete static_cast<null_provider*>(pProvider->pvContext);
 }
 
-}  // namespace drt::plugins::wolfssl
+}  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND

@@ -1,0 +1,11 @@
+// security-wolfssl's backend for the provider sources shared with security-openssl
+// (plugins/security-common/): the shared codec, and wc_types.hpp's wipe and ct_equal.
+#pragma once
+
+#include "codec.hpp"
+
+namespace drt::plugins::wolfssl {
+
+inline constexpr const char* backend_crypto_name = "wolfCrypt";
+
+}  // namespace drt::plugins::wolfssl
