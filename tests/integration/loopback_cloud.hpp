@@ -104,6 +104,20 @@ inline search_outcome run_search(drt::node& n, const drt::key& target, const drt
   return out;
 }
 
+// Searches until a result comes back or `limit` passes. A freshly formed cloud answers every key
+// within a maintenance period (protocol.md §3.11); before that a leaf set may still miss an
+// entry. Tests that check reachability, not first-try latency, use this.
+inline search_outcome search_until_found(drt::node& n, const drt::key& target, const drt::search_options& options = {},
+                                         std::chrono::milliseconds limit = std::chrono::milliseconds(20000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  search_outcome r = run_search(n, target, options);
+  while (r.results.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    r = run_search(n, target, options);
+  }
+  return r;
+}
+
 inline drt::key key_of(std::uint32_t i) {
   drt::key k{};
   for (std::size_t b = 0; b < k.size(); ++b) k[b] = static_cast<std::uint8_t>((i * 2654435761u >> (b % 4 * 8)) + b * 31);

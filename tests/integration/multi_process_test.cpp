@@ -24,7 +24,7 @@ TEST(MultiProcess, FiveProcessesResolveEachOthersKeys) {
   for (int from = 0; from < 5; ++from) {
     for (int owner = 0; owner < 5; ++owner) {
       if (owner == from) continue;
-      EXPECT_EQ(nodes[from]->ask("search " + std::to_string(100 + owner)), "FOUND " + std::to_string(100 + owner))
+      EXPECT_EQ(nodes[from]->ask("find " + std::to_string(100 + owner)), "FOUND " + std::to_string(100 + owner))
           << "process " << from;
     }
   }
@@ -38,7 +38,7 @@ TEST(MultiProcess, AKilledNodeDropsOutAndARestartedOneRejoins) {
     nodes.push_back(std::make_unique<child_node>(OPENDRT_TEST_NODE_BINARY, seed, 200 + i));
   }
   std::this_thread::sleep_for(1s);
-  ASSERT_EQ(nodes[1]->ask("search 203"), "FOUND 203");
+  ASSERT_EQ(nodes[1]->ask("find 203"), "FOUND 203");
   nodes[3]->kill_hard();  // no revocation leaves this node
   // protocol.md §3.11: the others notice within the maintenance period (an INQUIRE of a dead
   // publisher fails; leaf-set probing removes it). A search for its key must come back empty.

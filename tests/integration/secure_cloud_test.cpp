@@ -92,7 +92,7 @@ TEST_P(SecureCloud, MixedO1AndO2MembersResolveEveryKey) {
   for (int owner = 0; owner < count; ++owner) {
     for (int from = 0; from < count; ++from) {
       if (from == owner) continue;
-      const auto r = drt_test::run_search(members[from].node, members[owner].key);
+      const auto r = drt_test::search_until_found(members[from].node, members[owner].key);
       ASSERT_EQ(r.results.size(), 1u) << "key of member " << owner << " from member " << from;
       EXPECT_EQ(r.results[0].data, to_bytes("member " + std::to_string(owner)));
     }
@@ -123,7 +123,7 @@ TEST_P(SecureCloud, OpensslAndWolfsslMembersResolveEachOther) {
   for (int owner = 0; owner < count; ++owner) {
     for (int from = 0; from < count; ++from) {
       if (from == owner) continue;
-      const auto r = drt_test::run_search(members[from].node, members[owner].key);
+      const auto r = drt_test::search_until_found(members[from].node, members[owner].key);
       ASSERT_EQ(r.results.size(), 1u) << "key of member " << owner << " (" << (owner % 2 ? "wolfssl" : "openssl")
                                       << ") from member " << from;
       EXPECT_EQ(r.results[0].data, to_bytes("member " + std::to_string(owner)));
@@ -148,7 +148,7 @@ TEST(SecureCloudMembership, AnOutsiderCanNeitherJoinNorSearch) {
   EXPECT_TRUE(r.results.empty()) << "the outsider found a member's key";
   // And the members do not find the outsider's key either.
   EXPECT_TRUE(drt_test::run_search(b.node, outsider.key, {}, 3000ms).results.empty());
-  EXPECT_EQ(drt_test::run_search(b.node, a.key).results.size(), 1u) << "members still resolve";
+  EXPECT_EQ(drt_test::search_until_found(b.node, a.key).results.size(), 1u) << "members still resolve";
 }
 
 }  // namespace

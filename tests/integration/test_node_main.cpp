@@ -1,7 +1,8 @@
 // drt-test-node: one DRT node in its own process, for the multi-process tests. It opens a node
 // on [::1] (bootstrapping from --seed PORT, if given), publishes key_of(--key N) with the text
 // "value N", prints "READY <port>", then answers commands on stdin, one per line:
-//   search N   -> "FOUND N" or "MISSING N"
+//   search N   -> "FOUND N" or "MISSING N" (one search)
+//   find N     -> the same, searching again for up to 20 s while it is missing
 //   status     -> "STATUS <DRT_STATUS>"
 //   bench C R N1 N2 ...  -> C searches cycling over those keys, one at a time, at most R per
 //                 second (0: as fast as they complete):
@@ -39,9 +40,11 @@ int main(int argc, char** argv) {
       while (auto e = n.node.next_event()) {
         if (e->type == DRT_EVENT_STATUS_CHANGED) status = e->status;
       }
-      if (line.rfind("search ", 0) == 0) {
-        const auto id = static_cast<std::uint32_t>(std::stoul(line.substr(7)));
-        const auto r = drt_test::run_search(n.node, drt_test::key_of(id), {}, std::chrono::milliseconds(3000));
+      if (line.rfind("search ", 0) == 0 || line.rfind("find ", 0) == 0) {
+        const bool retry = line[0] == 'f';
+        const auto id = static_cast<std::uint32_t>(std::stoul(line.substr(retry ? 5 : 7)));
+        const auto r = retry ? drt_test::search_until_found(n.node, drt_test::key_of(id))
+                             : drt_test::run_search(n.node, drt_test::key_of(id), {}, std::chrono::milliseconds(3000));
         const std::string want = "value " + std::to_string(id);
         const bool found = r.results.size() == 1 && r.results[0].data == std::vector<std::uint8_t>(want.begin(), want.end());
         std::cout << (found ? "FOUND " : "MISSING ") << id << std::endl;
