@@ -61,6 +61,13 @@ engine::endpoint to_endpoint(const sockaddr_in6& a) {
   return e;
 }
 
+std::vector<engine::endpoint> to_endpoints(const std::vector<sockaddr_in6>& addrs) {
+  std::vector<engine::endpoint> out;
+  out.reserve(addrs.size());
+  for (const auto& a : addrs) out.push_back(to_endpoint(a));
+  return out;
+}
+
 sockaddr_in6 to_sockaddr(const engine::endpoint& e) {
   sockaddr_in6 a{};
   a.sin6_family = AF_INET6;

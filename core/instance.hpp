@@ -176,6 +176,7 @@ key_bytes to_key(const DRT_DATA& d);
 
 // Endpoints between the provider ABI (sockaddr_in6, network byte order) and the engine.
 engine::endpoint to_endpoint(const sockaddr_in6& a);
+std::vector<engine::endpoint> to_endpoints(const std::vector<sockaddr_in6>& addrs);
 sockaddr_in6 to_sockaddr(const engine::endpoint& e);
 
 }  // namespace drt::core

@@ -18,12 +18,6 @@ namespace {
 // flood is dropped at the door (and counted) instead of growing the strand's queue.
 constexpr std::uint32_t datagrams_in_flight_max = 4096;
 
-std::vector<engine::endpoint> to_endpoints(const std::vector<sockaddr_in6>& addrs) {
-  std::vector<engine::endpoint> out;
-  out.reserve(addrs.size());
-  for (const auto& a : addrs) out.push_back(to_endpoint(a));
-  return out;
-}
 
 std::shared_ptr<instance> target_of(void* ctx) {
   return static_cast<std::weak_ptr<instance>*>(ctx)->lock();

@@ -83,10 +83,7 @@ HRESULT instance::create_engine() {
 }
 
 void instance::feed_local_endpoints(const std::vector<sockaddr_in6>& addrs) {
-  std::vector<engine::endpoint> endpoints;
-  endpoints.reserve(addrs.size());
-  for (const auto& a : addrs) endpoints.push_back(to_endpoint(a));
-  engine_->set_local_endpoints(now_ms(), std::move(endpoints));
+  engine_->set_local_endpoints(now_ms(), to_endpoints(addrs));
 }
 
 engine::node_counters instance::counters() const { return engine_ ? engine_->counters() : engine::node_counters{}; }
