@@ -301,13 +301,15 @@ void instance::set_status(DRT_STATUS s, HRESULT hr, std::vector<sockaddr_storage
   ev.status = s;
   ev.hr = hr;
   if (s == DRT_ALONE) ev.bootstrap_addresses = std::move(addrs);
-  events_.push(std::move(ev));
+  // The provider hears of the change before the application does, so an application woken by
+  // the event sees the provider already (un)registered.
   if (s == DRT_ACTIVE || s == DRT_ALONE) register_with_bootstrap();
   if (s == DRT_NO_NETWORK && bootstrap_registered_) {
     callback_scope scope(this);
     bootstrap_.Unregister(bootstrap_.pvContext);
     bootstrap_registered_ = false;
   }
+  events_.push(std::move(ev));
 }
 
 void instance::fault(HRESULT hr) {
