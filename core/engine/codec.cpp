@@ -222,7 +222,7 @@ const char* to_string(drop_reason r) {
       "too_short", "too_long", "bad_header", "unknown_type", "version_mismatch", "bad_source",
       "bad_field_length", "bad_fixed_length", "field_order", "missing_field", "bad_array",
       "bad_route_entry", "bad_split", "fragment_invalid", "reassembly_full", "unmatched_answer",
-      "bad_nonce", "security_failure", "unusable_route_entry", "not_applicable"};
+      "bad_nonce", "security_failure", "unusable_route_entry", "not_applicable", "rate_limited"};
   static_assert(std::size(names) == static_cast<std::size_t>(drop_reason::count_));
   return names[static_cast<std::size_t>(r)];
 }

@@ -43,7 +43,8 @@ bool node::search_active(std::uint64_t id) const {
 
 std::size_t node::memory_bytes() const {
   std::size_t n = sizeof(node) + sizeof(node_state) + cache_.memory_bytes() +
-                  local_endpoints_.capacity() * sizeof(endpoint) + state_->reassembly.memory_bytes();
+                  local_endpoints_.capacity() * sizeof(endpoint) + state_->reassembly.memory_bytes() +
+                  state_->request_limiter.memory_bytes();
   for (const auto& k : state_->keys) n += sizeof(registered_key) + k.app_data.capacity();
   for (const auto& [id, p] : state_->pending) {
     n += sizeof(p) + 48;
@@ -336,7 +337,8 @@ void node::on_datagram(std::uint64_t now_ms, const endpoint& from, const endpoin
       if (it == state_->pending.end() || !(it->second.to == from)) return x.drop(drop_reason::unmatched_answer);
     }
     std::optional<drop_reason> dropped;
-    auto whole = state_->reassembly.add(now_ms, from, view, &dropped);
+    // An AUTHORITY got here only by matching a pending request: it may use the reserved entries.
+    auto whole = state_->reassembly.add(now_ms, from, view, &dropped, view.type == message_type::authority);
     if (dropped) return x.drop(*dropped);
     if (!whole) return;
     parsed = parse_message(whole->prefix, whole->body, &signed_body);
@@ -352,6 +354,9 @@ void node::on_datagram(std::uint64_t now_ms, const endpoint& from, const endpoin
 
 void node::impl::dispatch(const message& m, const endpoint& from, const endpoint& local, byte_span signed_bytes) {
   const bool secured = n.config_.security_mode >= 1;
+  // Unsolicited requests are limited per source before any work (signature checks included).
+  const bool answer = m.type == message_type::advertise || m.type == message_type::authority || m.type == message_type::ack;
+  if (!answer && !s.request_limiter.allow(from, s.now_ms)) return drop(drop_reason::rate_limited);
   if (secured && (m.type == message_type::request || m.type == message_type::inquire || m.type == message_type::lookup)) {
     // §5.4 / §2.7 step 5: credential, then signature over prefix ‖ body up to SIGNATURE.
     if (!m.credential || !m.signature || !m.key_identifier) return drop(drop_reason::security_failure);

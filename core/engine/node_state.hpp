@@ -5,12 +5,14 @@
 #include <map>
 
 #include "engine/node.hpp"
+#include "engine/rate_limit.hpp"
 
 namespace drt::engine {
 
 inline constexpr std::uint64_t retransmit_interval_ms = 1000;
 inline constexpr std::uint8_t retries_max = 2;
 inline constexpr std::size_t conversations_max = 128;
+inline constexpr std::size_t conversations_per_source_max = 4;  // per source endpoint
 inline constexpr std::uint64_t conversation_timeout_ms = 5000;
 inline constexpr std::uint64_t flood_accept_window_ms = 5000;
 inline constexpr std::size_t pending_adds_max = 64;
@@ -145,6 +147,7 @@ struct node_state {
   // LOOKUP token bucket (§3.9 [D21]): 200/s, burst 50
   double lookup_tokens = 50;
   std::uint64_t lookup_tokens_ms = 0;
+  source_rate_limiter request_limiter;  // unsolicited requests per source
   bool closed = false;
   bool rechecking = false;
   std::uint64_t now_ms = 0;

@@ -31,10 +31,16 @@ void node::impl::on_solicit(const message& m, const endpoint& from, const endpoi
   auto it = std::find_if(s.conversations.begin(), s.conversations.end(), [&](const conversation& c) {
     return c.source == from && c.hashed_nonce == *m.hashed_nonce;
   });
+  const auto from_source = std::count_if(s.conversations.begin(), s.conversations.end(),
+                                         [&](const conversation& c) { return c.source == from; });
   if (it != s.conversations.end()) {
     it->deadline_ms = s.now_ms + conversation_timeout_ms;
   } else if (s.conversations.size() >= conversations_max) {
     return send_answer(std::move(a), from, local);  // full table: empty list (§3.3 step 2)
+  } else if (static_cast<std::size_t>(from_source) >= conversations_per_source_max) {
+    // One source may not take the table from everyone else: it gets the full-table answer.
+    drop(drop_reason::rate_limited);
+    return send_answer(std::move(a), from, local);
   } else {
     s.conversations.push_back({from, *m.hashed_nonce, s.now_ms + conversation_timeout_ms, false, 0});
   }

@@ -5,7 +5,8 @@
 namespace drt::engine {
 
 std::optional<reassembly_table::complete_message> reassembly_table::add(
-    std::uint64_t now_ms, const endpoint& from, const datagram_view& v, std::optional<drop_reason>* dropped) {
+    std::uint64_t now_ms, const endpoint& from, const datagram_view& v, std::optional<drop_reason>* dropped,
+    bool answer) {
   expire(now_ms);
   auto it = std::find_if(entries_.begin(), entries_.end(), [&](const entry& e) {
     return e.source == from && e.type == v.type && e.message_id == v.message_id;
@@ -13,7 +14,9 @@ std::optional<reassembly_table::complete_message> reassembly_table::add(
   if (it == entries_.end()) {
     const auto per_source = std::count_if(entries_.begin(), entries_.end(),
                                           [&](const entry& e) { return e.source.address == from.address; });
-    if (entries_.size() >= entries_max || static_cast<std::size_t>(per_source) >= entries_per_source_max) {
+    const auto unsolicited = std::count_if(entries_.begin(), entries_.end(), [](const entry& e) { return !e.answer; });
+    if (entries_.size() >= entries_max || static_cast<std::size_t>(per_source) >= entries_per_source_max ||
+        (!answer && static_cast<std::size_t>(unsolicited) >= entries_max - answers_reserved)) {
       *dropped = drop_reason::reassembly_full;
       return std::nullopt;
     }
@@ -23,6 +26,7 @@ std::optional<reassembly_table::complete_message> reassembly_table::add(
     e.message_id = v.message_id;
     e.first_ms = now_ms;
     e.size = v.split_size;
+    e.answer = answer;
     e.prefix.assign(v.prefix.begin(), v.prefix.end());
     e.body.assign(v.split_size, 0);
     e.have.assign((v.split_size + fragment_piece_bytes_max - 1) / fragment_piece_bytes_max, false);

@@ -48,10 +48,14 @@ std::uint32_t network::link_latency_ms(std::uint32_t a, std::uint32_t b) const {
   return 5 + static_cast<std::uint32_t>(h % span);
 }
 
-std::size_t network::add_node(std::optional<engine::key256> key) {
+std::size_t network::add_node(std::optional<engine::key256> key) { return add_node_with(key, nullptr); }
+
+std::size_t network::add_node_with(std::optional<engine::key256> key, std::unique_ptr<engine::security_provider> security,
+                                   engine::node_config config) {
   const std::size_t i = nodes_.size();
   auto n = std::make_unique<sim_node>();
-  n->engine = std::make_unique<engine::node>(engine::node_config{}, rng_, security_);
+  n->security = std::move(security);
+  n->engine = std::make_unique<engine::node>(config, rng_, n->security ? *n->security : security_);
   n->key = key;
   n->ep = endpoint_of(i);
   n->joined_ms = now_ms_;
@@ -73,6 +77,7 @@ void network::remove_node(std::size_t index, bool graceful) {
   s.alive = false;
   // Free the engine's memory; the slot stays so stale addresses still point at a dead node.
   s.engine.reset();
+  s.security.reset();
   mix(0xDEAD0000u + index);
 }
 
@@ -101,7 +106,10 @@ void network::pump(std::size_t index) {
     ++datagrams_sent_;
     const auto to = index_of(d.to);
     mix((std::uint64_t{static_cast<std::uint32_t>(index)} << 32) ^ d.data.size() ^ (std::uint64_t{d.data[7]} << 24));
-    if (!to) continue;
+    if (!to) {
+      if (outsider_) outsider_(index, d.to, d.data);
+      continue;
+    }
     if (partitioned_ && (*to % 2) != (index % 2)) continue;
     if (config_.loss_pct > 0 && static_cast<double>(rng_.uniform(1'000'000)) < config_.loss_pct * 10'000.0) continue;
     std::uint64_t delay = link_latency_ms(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(*to));
@@ -168,6 +176,10 @@ void network::run_until(std::uint64_t t_ms) {
         s.engine->on_datagram(now_ms_, endpoint_of(e.from_node), s.ep, e.data);
         break;
       }
+      case event_kind::inject:
+        ++datagrams_delivered_;
+        s.engine->on_datagram(now_ms_, injected_from_[e.from_node], s.ep, e.data);
+        break;
       case event_kind::timer:
         if (e.at_ms != s.scheduled_ms) continue;  // superseded
         s.scheduled_ms = UINT64_MAX;
@@ -190,6 +202,13 @@ void network::run_until(std::uint64_t t_ms) {
     pump(e.node);
   }
   now_ms_ = std::max(now_ms_, t_ms);
+}
+
+void network::inject(std::size_t to, const endpoint& from, engine::bytes data, std::uint64_t delay_ms) {
+  auto it = std::find(injected_from_.begin(), injected_from_.end(), from);
+  if (it == injected_from_.end()) it = injected_from_.insert(injected_from_.end(), from);
+  const auto source = static_cast<std::uint32_t>(it - injected_from_.begin());
+  push(event{now_ms_ + delay_ms, 0, event_kind::inject, static_cast<std::uint32_t>(to), source, 0, false, 0, std::move(data)});
 }
 
 std::uint64_t network::start_search(std::size_t index, const engine::search_info& info) {

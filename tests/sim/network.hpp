@@ -41,11 +41,22 @@ class network {
 
   // Starts a node now (endpoint 2001:db8::<index>, port 3540); registers `key` if given.
   std::size_t add_node(std::optional<engine::key256> key);
+  // The same with the node's own security provider (owned by the network) and configuration:
+  // real providers in hostile-peer and fault tests. `key` must be one the provider accepts.
+  std::size_t add_node_with(std::optional<engine::key256> key, std::unique_ptr<engine::security_provider> security,
+                            engine::node_config config = {});
   // Graceful: DrtClose (revocations). Otherwise the node just stops (crash / silent).
   void remove_node(std::size_t index, bool graceful);
   void set_config(const network_config& c) { config_ = c; }
   void split_in_half();  // nodes with even index vs odd index; cross traffic is dropped
   void heal();
+
+  // Hostile peers outside the node list: `inject` delivers a datagram to node `to` from any
+  // endpoint after delay_ms (no loss, no partition); datagrams the nodes send to endpoints that
+  // are not nodes go to the outsider callback (else they vanish).
+  using outsider_fn = std::function<void(std::size_t from_node, const engine::endpoint& to, const engine::bytes& data)>;
+  void inject(std::size_t to, const engine::endpoint& from, engine::bytes data, std::uint64_t delay_ms = 1);
+  void set_outsider(outsider_fn f) { outsider_ = std::move(f); }
 
   void run_until(std::uint64_t t_ms);
   void run_for(std::uint64_t d_ms) { run_until(now_ms_ + d_ms); }
@@ -81,6 +92,7 @@ class network {
 
  private:
   struct sim_node {
+    std::unique_ptr<engine::security_provider> security;  // when not the shared null provider
     std::unique_ptr<engine::node> engine;
     std::optional<engine::key256> key;
     engine::endpoint ep;
@@ -88,7 +100,7 @@ class network {
     std::uint64_t scheduled_ms = UINT64_MAX;
     std::uint64_t joined_ms = 0;
   };
-  enum class event_kind : std::uint8_t { deliver, timer, bootstrap };
+  enum class event_kind : std::uint8_t { deliver, timer, bootstrap, inject };
   struct event {
     std::uint64_t at_ms;
     std::uint64_t seq;
@@ -121,6 +133,8 @@ class network {
   std::uint64_t trace_hash_ = 0xcbf29ce484222325ull;
   std::uint64_t datagrams_sent_ = 0, datagrams_delivered_ = 0, events_seen_ = 0;
   std::unordered_map<std::uint64_t, lookup_outcome> outcomes_;  // (node << 32 | search id)
+  std::vector<engine::endpoint> injected_from_;  // sources of inject events (event.from_node indexes it)
+  outsider_fn outsider_;
 };
 
 }  // namespace drt::sim
