@@ -30,7 +30,8 @@ std::optional<reassembly_table::complete_message> feed(reassembly_table& t, cons
                                                        std::optional<drop_reason>* why = nullptr) {
   auto v = std::get<datagram_view>(split_datagram(d, 1));
   std::optional<drop_reason> dropped;
-  auto r = t.add(now, src(from), v, &dropped);
+  // As the engine does: an AUTHORITY arrives here only as the answer to a pending request.
+  auto r = t.add(now, src(from), v, &dropped, v.type == message_type::authority);
   if (why) *why = dropped;
   return r;
 }
@@ -73,6 +74,30 @@ TEST(Reassembly, AtMostFourEntriesPerSourceAndThirtyTwoInTotal) {
     for (std::uint32_t id = 0; id < 4; ++id) feed(t, big_authority(id, 2000)[0], s, 0, &why);
   EXPECT_EQ(t.size(), reassembly_table::entries_max);
   feed(t, big_authority(1, 2000)[0], 20, 0, &why);
+  EXPECT_EQ(why, drop_reason::reassembly_full);
+}
+
+// A flood of unsolicited fragments from many addresses fills at most 24 entries; the last 8 stay
+// free for answers to our own requests.
+TEST(Reassembly, UnsolicitedFragmentsLeaveEightEntriesForAnswers) {
+  reassembly_table t;
+  std::optional<drop_reason> why;
+  for (int s = 1; s <= 40; ++s) {
+    auto view = std::get<datagram_view>(split_datagram(big_authority(7, 2000)[0], 1));
+    view.type = message_type::flood;  // the same bytes counted as an unsolicited message
+    std::optional<drop_reason> dropped;
+    (void)t.add(0, src(s), view, &dropped, false);
+    if (s > 24) {
+      EXPECT_EQ(dropped, drop_reason::reassembly_full) << s;
+    }
+  }
+  EXPECT_EQ(t.size(), reassembly_table::entries_max - reassembly_table::answers_reserved);
+  for (int s = 41; s <= 48; ++s) {
+    feed(t, big_authority(1, 2000)[0], s, 0, &why);
+    EXPECT_FALSE(why.has_value()) << s;
+  }
+  EXPECT_EQ(t.size(), reassembly_table::entries_max);
+  feed(t, big_authority(1, 2000)[0], 49, 0, &why);
   EXPECT_EQ(why, drop_reason::reassembly_full);
 }
 
