@@ -82,8 +82,9 @@ TEST(Reassembly, AtMostFourEntriesPerSourceAndThirtyTwoInTotal) {
 TEST(Reassembly, UnsolicitedFragmentsLeaveEightEntriesForAnswers) {
   reassembly_table t;
   std::optional<drop_reason> why;
+  const auto datagrams = big_authority(7, 2000);
   for (int s = 1; s <= 40; ++s) {
-    auto view = std::get<datagram_view>(split_datagram(big_authority(7, 2000)[0], 1));
+    auto view = std::get<datagram_view>(split_datagram(datagrams[0], 1));
     view.type = message_type::flood;  // the same bytes counted as an unsolicited message
     std::optional<drop_reason> dropped;
     (void)t.add(0, src(s), view, &dropped, false);
