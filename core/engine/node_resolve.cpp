@@ -287,6 +287,7 @@ void node::impl::on_candidate_answer(search_state& st, const message* m, const e
     st.finalizing = false;
     return end_round(st, true);
   }
+  if (m != nullptr && m->validate_cpa) drop(drop_reason::security_failure);  // a proof that did not validate
   record_path(st, from, p.entry.key, m == nullptr ? path_flags::unreachable : path_flags::rejected, 0);
   if (st.best_stack.empty()) {
     st.current_best.reset();

@@ -92,3 +92,34 @@ double found_fraction(sim::network& net, engine::random_source& w, std::uint64_t
 }
 
 }  // namespace drt::hostile
+
+namespace drt::hostile {
+
+partition_outcome run_secure_partition(std::size_t nodes, std::uint64_t seed, std::uint64_t split_ms) {
+  sim::network net(seed, {});
+  engine::seeded_random w(seed);
+  add_secure_nodes(net, make_pki(nodes));
+  net.run_for(60'000);
+  net.split_in_half();
+  net.run_for(split_ms);
+  partition_outcome out;
+  out.nodes = nodes;
+  if (!net.engine(0).cache().leaf_sets().empty()) {
+    for (const auto& k : net.engine(0).cache().leaf_sets().front().above)
+      for (std::size_t j = 1; j < net.size(); j += 2) out.cross_leaf_entries_during_split += *net.key_of(j) == k ? 1 : 0;
+  }
+  net.heal();
+  net.run_for(3 * sim::network::maintenance_period_ms());
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    engine::search_info info;
+    info.target = *net.key_of(i);
+    const std::size_t from = (i + 1 + 2 * w.uniform(net.size() / 2)) % net.size();  // the other half
+    const auto& found = net.search_and_wait(from, info, 60'000);
+    ++out.keys_searched;
+    out.keys_found += found.done && found.results.size() == 1 && found.results[0].key == info.target ? 1 : 0;
+  }
+  out.leaf_sets_correct = net.leaf_set_correct_fraction();
+  return out;
+}
+
+}  // namespace drt::hostile

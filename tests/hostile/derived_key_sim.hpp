@@ -77,3 +77,20 @@ void add_secure_nodes(sim::network& net, const test_pki& pki, std::uint64_t spac
 double found_fraction(sim::network& net, engine::random_source& w, std::uint64_t max_ms = 30'000);
 
 }  // namespace drt::hostile
+
+namespace drt::hostile {
+
+// A partition that heals, with the real provider: `nodes` derived-key nodes join, the network
+// splits in half (even / odd index) for `split_ms`, heals, runs three maintenance periods, and
+// then every live key is searched from a node of the other half.
+struct partition_outcome {
+  std::size_t nodes = 0;
+  std::size_t keys_searched = 0;
+  std::size_t keys_found = 0;
+  double leaf_sets_correct = 0;  // network::leaf_set_correct_fraction() at the end
+  std::size_t cross_leaf_entries_during_split = 0;  // other-half keys in node 0's leaf set while split
+  double found_pct() const { return keys_searched == 0 ? 100.0 : 100.0 * double(keys_found) / double(keys_searched); }
+};
+partition_outcome run_secure_partition(std::size_t nodes, std::uint64_t seed, std::uint64_t split_ms = 120'000);
+
+}  // namespace drt::hostile

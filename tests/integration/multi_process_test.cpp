@@ -57,6 +57,13 @@ TEST(MultiProcess, AKilledNodeDropsOutAndARestartedOneRejoins) {
     answer = nodes[1]->ask("search 203");
   }
   EXPECT_EQ(answer, "FOUND 203") << "the restarted node did not rejoin";
+  // No registration lost: every live process's key is still found from every other one.
+  for (int from = 0; from < 4; ++from) {
+    for (int owner = 0; owner < 4; ++owner) {
+      if (owner == from) continue;
+      EXPECT_EQ(nodes[from]->ask("find " + std::to_string(200 + owner)), "FOUND " + std::to_string(200 + owner));
+    }
+  }
 }
 
 }  // namespace
