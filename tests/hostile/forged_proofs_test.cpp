@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <ostream>
 
 using namespace drt;
 using engine::drop_reason;
@@ -118,6 +119,9 @@ struct forgery {
   // Returns the key to lure with; sets net.forge.
   std::function<key256(secure_net&)> arm;
 };
+
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const forgery& f, std::ostream* os) { *os << f.name; }
 
 void fill(message& a, const engine::packed_payload& p) {
   a.validate_cpa = p.cpa;
