@@ -1,10 +1,10 @@
 // drt node | register | search: one node opened from a TOML file (DrtOpenFromConfigFile,
-// docs/configuration.md). `node` and `register` stay running, publishing the keys given with
-// --key/--data, and log status changes and events until SIGINT/SIGTERM; `search` joins as a
-// resolve-only node, searches once and exits 0 (found), 1 (not found) or 2 (error).
-// The library's configuration file cannot carry keys (its parser rejects unknown tables), so
-// keys come from the command line.
+// docs/configuration.md). `node` and `register` stay running, publishing the keys of the file's
+// [[keys]] entries and those given with --key/--data, and log status changes and events until
+// SIGINT/SIGTERM; `search` joins as a resolve-only node, searches once and exits 0 (found),
+// 1 (not found) or 2 (error).
 #include "command.hpp"
+#include "config_keys.hpp"
 #include "key_text.hpp"
 
 #include <drt/drt.hpp>
@@ -96,17 +96,6 @@ std::string address_text(const sockaddr_storage& ss) {
   return "[" + std::string(buf) + "]:" + std::to_string(ntohs(a->sin6_port));
 }
 
-std::vector<std::uint8_t> read_data(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error("--data: cannot read " + path);
-  std::vector<std::uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
-  if (bytes.empty() || bytes.size() > DRT_MAX_PAYLOAD_SIZE) {
-    throw usage_error("--data: " + path + " has " + std::to_string(bytes.size()) + " bytes; 1 to " +
-                      std::to_string(DRT_MAX_PAYLOAD_SIZE) + " are allowed");
-  }
-  return bytes;
-}
-
 // Opens the node of a configuration file; a file the library refuses is bad input (exit 2).
 drt::node open_config(const std::string& path, int event_fd) {
   try {
@@ -180,11 +169,15 @@ void run_node(const node_options& o, bool one_key) {
     throw usage_error("--data: give one --data FILE for each --key (" + std::to_string(o.keys.size()) + " keys, " +
                       std::to_string(o.data.size()) + " data files)");
   }
-  std::vector<drt::key> keys;
-  std::vector<std::vector<std::uint8_t>> data;
+  // `register` publishes exactly its one key; `node` the file's keys, then the command line's.
+  std::vector<key_to_publish> keys = one_key ? std::vector<key_to_publish>{} : read_config_keys(o.config);
   for (std::size_t i = 0; i < o.keys.size(); ++i) {
-    keys.push_back(parse_key(o.keys[i], "--key"));
-    data.push_back(read_data(o.data[i]));
+    key_to_publish k;
+    k.key = parse_key(o.keys[i], "--key");
+    k.data = read_data_file(o.data[i], "--data");
+    k.origin = "--key " + std::to_string(i + 1);
+    k.data_origin = std::to_string(k.data.size()) + " bytes from " + o.data[i];
+    keys.push_back(std::move(k));
   }
   signal_watch signals;  // before the node starts its threads
   fd_owner events(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -193,13 +186,13 @@ void run_node(const node_options& o, bool one_key) {
   log_line("opened " + node.instance_name() + " from " + o.config +
            (node.open_result() == DRT_S_RETRY ? " (first bootstrap round failed; retrying)" : ""));
   std::vector<drt::registration> registrations;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  for (const key_to_publish& k : keys) {
     try {
-      registrations.push_back(node.register_key(keys[i], data[i]));
+      registrations.push_back(node.register_key(k.key, k.data));
     } catch (const drt::error& e) {
-      throw usage_error("--key " + key_hex(keys[i]) + ": DrtRegisterKey refused it: " + e.what());
+      throw usage_error(k.origin + ": DrtRegisterKey refused " + key_hex(k.key) + ": " + e.what());
     }
-    log_line("registered " + key_hex(keys[i]) + " (" + std::to_string(data[i].size()) + " bytes from " + o.data[i] + ")");
+    log_line("registered " + key_hex(k.key) + " (" + k.data_origin + ", " + k.origin + ")");
   }
   if (keys.empty()) log_line("no keys to publish: this node only routes and resolves");
   log_line("running; SIGINT or SIGTERM stops it");
@@ -367,10 +360,12 @@ void add_node_commands(CLI::App& app) {
   auto n = std::make_shared<node_options>();
   CLI::App* node = app.add_subcommand(
       "node", "Run one node from a configuration file (docs/configuration.md) until SIGINT/SIGTERM, publishing "
-              "each --key with the bytes of the matching --data file; logs status changes and events with "
-              "UTC timestamps; unregisters its keys before it exits");
+              "the file's [[keys]] entries and each --key with the bytes of the matching --data file; logs "
+              "status changes and events with UTC timestamps; unregisters its keys before it exits");
   node->add_option("--config", n->config, "TOML node file (DrtOpenFromConfigFile)")->required();
-  node->add_option("--key", n->keys, "A key to publish (repeatable): 64 hex digits, @FILE or sha256:TEXT");
+  node->add_option("--key", n->keys,
+                   "A key to publish in addition to the file's [[keys]] (repeatable): 64 hex digits, @FILE or "
+                   "sha256:TEXT");
   node->add_option("--data", n->data, "The data for the --key at the same position (a file, 1..5120 bytes)");
   node->callback([n] { run_node(*n, false); });
 
