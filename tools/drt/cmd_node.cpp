@@ -161,7 +161,27 @@ struct node_options {
   std::string config;
   std::vector<std::string> keys;
   std::vector<std::string> data;
+  unsigned stats_seconds = 60;  // 0: only at exit
 };
+
+// One line: traffic, and every datagram the node refused, by reason (hostile or broken peers).
+std::string statistics_text(const DRT_INSTANCE_STATISTICS& s) {
+  std::string line = "statistics: sent " + std::to_string(s.datagramsSent) + " datagrams (" +
+                     std::to_string(s.bytesSent) + " bytes, " + std::to_string(s.retransmissions) +
+                     " retransmitted), received " + std::to_string(s.datagramsReceived) + ", dropped " +
+                     std::to_string(s.droppedTotal);
+  std::string reasons;
+  for (std::uint32_t slot = 0; slot < DRT_DROP_REASON_SLOTS; ++slot) {
+    if (s.dropped[slot] == 0) continue;
+    const char* name = DrtDropReasonName(slot);
+    reasons += (reasons.empty() ? "" : ", ") + std::string(name != nullptr ? name : "slot " + std::to_string(slot)) +
+               " " + std::to_string(s.dropped[slot]);
+  }
+  if (!reasons.empty()) line += " (" + reasons + ")";
+  if (s.lookupsAnsweredBusy != 0) line += ", lookups refused by the rate limit " + std::to_string(s.lookupsAnsweredBusy);
+  if (s.datagramsOverflowed != 0) line += ", overflowed " + std::to_string(s.datagramsOverflowed);
+  return line;
+}
 
 void run_node(const node_options& o, bool one_key) {
   if (one_key && o.keys.size() != 1) throw usage_error("--key: register takes exactly one key");
@@ -197,6 +217,7 @@ void run_node(const node_options& o, bool one_key) {
   if (keys.empty()) log_line("no keys to publish: this node only routes and resolves");
   log_line("running; SIGINT or SIGTERM stops it");
   int signal = 0;
+  auto next_stats = clock_type::now() + std::chrono::seconds(o.stats_seconds);
   while (signal == 0) {
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {events.get(), POLLIN, 0}};
     if (::poll(fds, 2, 1000) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
@@ -204,7 +225,12 @@ void run_node(const node_options& o, bool one_key) {
     if (::read(events.get(), &count, sizeof count) < 0) count = 0;  // nothing pending is fine
     while (auto e = node.next_event()) log_event(*e);
     signal = signals.take();
+    if (o.stats_seconds != 0 && clock_type::now() >= next_stats) {
+      next_stats = clock_type::now() + std::chrono::seconds(o.stats_seconds);
+      log_line(statistics_text(node.statistics()));
+    }
   }
+  log_line(statistics_text(node.statistics()));
   log_line(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + "; unregistering " +
            std::to_string(registrations.size()) + " key(s)");
   registrations.clear();  // DrtUnregisterKey each: revokes through the leaf set
@@ -367,6 +393,9 @@ void add_node_commands(CLI::App& app) {
                    "A key to publish in addition to the file's [[keys]] (repeatable): 64 hex digits, @FILE or "
                    "sha256:TEXT");
   node->add_option("--data", n->data, "The data for the --key at the same position (a file, 1..5120 bytes)");
+  node->add_option("--stats-interval", n->stats_seconds,
+                   "Seconds between statistics lines (traffic, dropped datagrams by reason); 0: only at exit")
+      ->capture_default_str();
   node->callback([n] { run_node(*n, false); });
 
   auto r = std::make_shared<node_options>();

@@ -139,4 +139,6 @@ NODE_PID=""
 [[ $rc -eq 0 ]] || fail "drt node exited $rc after SIGTERM"
 grep -q "received SIGTERM; unregistering 1 key" a.log || fail "no unregistering line"
 grep -q "closed" a.log || fail "no closed line"
+grep -Eq "statistics: sent [1-9][0-9]* datagrams .* received [1-9][0-9]*, dropped [0-9]+" a.log ||
+  fail "no statistics line at exit"
 echo "ok: node on [::1]:$PORT, key $KEY found from a second process"
