@@ -9,18 +9,19 @@ using namespace drt::engine;
 
 namespace {
 
-// The null provider until `expired` is set; then every call that needs the local credential
-// fails as the derived-key provider does after notAfter.
-class expiring_security final : public security_provider {
+// The null provider, except that the calls needing the local credential fail with the codes set
+// here: after notAfter the derived-key provider fails them with DRT_E_INVALID_CERT_CHAIN.
+class failing_security final : public security_provider {
  public:
-  bool expired = false;
+  HRESULT credential_failure = S_OK;  // GetSerializedCredential and SignData
+  HRESULT proof_failure = S_OK;       // SecureAndPackPayload
 
   HRESULT register_key(const key256& k, void* c) override { return inner_.register_key(k, c); }
   HRESULT unregister_key(const key256& k, void* c) override { return inner_.unregister_key(k, c); }
   HRESULT secure_and_pack_payload(void* c, std::uint8_t major, std::uint8_t minor, std::uint32_t flags,
                                   const key256& key, const bytes* payload, std::span<const endpoint> addresses,
                                   byte_span nonce, packed_payload& out) override {
-    if (expired) return DRT_E_INVALID_CERT_CHAIN;
+    if (FAILED(proof_failure)) return proof_failure;
     return inner_.secure_and_pack_payload(c, major, minor, flags, key, payload, addresses, nonce, out);
   }
   HRESULT validate_and_unpack_payload(byte_span cpa, byte_span chain, byte_span classifier, byte_span nonce,
@@ -28,12 +29,12 @@ class expiring_security final : public security_provider {
     return inner_.validate_and_unpack_payload(cpa, chain, classifier, nonce, secured, out);
   }
   HRESULT get_serialized_credential(bytes& credential) override {
-    if (expired) return DRT_E_INVALID_CERT_CHAIN;
+    if (FAILED(credential_failure)) return credential_failure;
     return inner_.get_serialized_credential(credential);
   }
   HRESULT validate_remote_credential(byte_span c) override { return inner_.validate_remote_credential(c); }
   HRESULT sign_data(std::span<const byte_span> b, bytes& id, bytes& sig) override {
-    if (expired) return DRT_E_INVALID_CERT_CHAIN;
+    if (FAILED(credential_failure)) return credential_failure;
     return inner_.sign_data(b, id, sig);
   }
   HRESULT verify_data(std::span<const byte_span> b, byte_span c, byte_span id, byte_span sig) override {
@@ -52,7 +53,7 @@ class expiring_security final : public security_provider {
 // collects its registration-state events.
 struct lone_node {
   seeded_random rng{11};
-  expiring_security security;
+  failing_security security;
   node n{node_config{}, rng, security};
   std::uint64_t now = 0;
   std::vector<node_event> registration_events;
@@ -96,7 +97,8 @@ TEST(RegistrationState, AnExpiredCredentialIsReportedAtTheNextMaintenanceTickOnc
   t.run_for(60'000);
   EXPECT_TRUE(t.registration_events.empty()) << "nothing to report while the credential is valid";
 
-  t.security.expired = true;
+  t.security.credential_failure = DRT_E_INVALID_CERT_CHAIN;
+  t.security.proof_failure = DRT_E_INVALID_CERT_CHAIN;
   t.run_for(20'000);  // a maintenance period is at most 15 s + 10 %
   ASSERT_EQ(t.registration_events.size(), 2u);
   EXPECT_EQ(t.registration_events[0].local_key, key_with_top(5));
@@ -110,44 +112,9 @@ TEST(RegistrationState, AnExpiredCredentialIsReportedAtTheNextMaintenanceTickOnc
 TEST(RegistrationState, OtherCredentialFailuresAreNotTakenForExpiry) {
   // A provider without a credential (E_NOTIMPL, as the runtime reports a NULL entry) is not
   // expired: only DRT_E_INVALID_CERT_CHAIN marks keys UNRESOLVEABLE at maintenance.
-  class no_credential final : public security_provider {
-   public:
-    HRESULT register_key(const key256&, void*) override { return S_OK; }
-    HRESULT unregister_key(const key256&, void*) override { return S_OK; }
-    HRESULT secure_and_pack_payload(void* c, std::uint8_t major, std::uint8_t minor, std::uint32_t flags,
-                                    const key256& key, const bytes* payload, std::span<const endpoint> addresses,
-                                    byte_span nonce, packed_payload& out) override {
-      return inner_.secure_and_pack_payload(c, major, minor, flags, key, payload, addresses, nonce, out);
-    }
-    HRESULT validate_and_unpack_payload(byte_span cpa, byte_span chain, byte_span classifier, byte_span nonce,
-                                        const bytes* secured, unpacked_payload& out) override {
-      return inner_.validate_and_unpack_payload(cpa, chain, classifier, nonce, secured, out);
-    }
-    HRESULT get_serialized_credential(bytes&) override { return E_NOTIMPL; }
-    HRESULT validate_remote_credential(byte_span) override { return S_OK; }
-    HRESULT sign_data(std::span<const byte_span>, bytes&, bytes&) override { return E_NOTIMPL; }
-    HRESULT verify_data(std::span<const byte_span>, byte_span, byte_span, byte_span) override { return S_OK; }
-    HRESULT encrypt_data(byte_span, std::span<const byte_span>, std::vector<bytes>&, bytes&) override { return E_NOTIMPL; }
-    HRESULT decrypt_data(byte_span, void*, std::vector<bytes>&) override { return E_NOTIMPL; }
-
-   private:
-    null_security inner_;
-  };
-  seeded_random rng{3};
-  no_credential security;
-  node n(node_config{}, rng, security);
-  endpoint e;
-  e.address[0] = 0x20;
-  e.port = 3540;
-  n.set_local_endpoints(0, {e});
-  ASSERT_EQ(n.register_key(0, key_with_top(5), {1}), S_OK);
-  std::size_t events = 0;
-  for (std::uint64_t now = 0; now < 60'000;) {
-    now = std::max(now + 1, n.next_wakeup_ms());
-    n.on_timer(now);
-    (void)n.take_datagrams();
-    for (const auto& b : n.take_bootstrap_requests()) n.add_bootstrap_endpoints(now, b.round_id, {}, true);
-    for (const auto& ev : n.take_events()) events += ev.type == node_event::kind::registration_state_changed;
-  }
-  EXPECT_EQ(events, 0u);
+  lone_node t;
+  t.security.credential_failure = E_NOTIMPL;
+  ASSERT_EQ(t.n.register_key(t.now, key_with_top(5), {1}), S_OK);
+  t.run_for(60'000);
+  EXPECT_TRUE(t.registration_events.empty());
 }
