@@ -14,6 +14,7 @@
 
 namespace drt::plugins::openssl {
 
+inline constexpr const char* backend_plugin_name = "security-openssl";
 inline constexpr const char* backend_crypto_name = "OpenSSL";
 
 // Constant-time equality of two byte strings (lengths are not secret).

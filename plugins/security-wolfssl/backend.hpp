@@ -6,6 +6,7 @@
 
 namespace drt::plugins::wolfssl {
 
+inline constexpr const char* backend_plugin_name = "security-wolfssl";
 inline constexpr const char* backend_crypto_name = "wolfCrypt";
 
 }  // namespace drt::plugins::wolfssl
