@@ -224,7 +224,7 @@ report run_opendrt(const workload& w) {
 
   // Publish: register, then search from a random cloud node until the key is found.
   std::vector<double> publish_ms;
-  std::size_t published = 0;
+  std::size_t published = 0, publish_searches = 0;
   for (std::size_t k = 0; k < w.keys; ++k) {
     const auto payload = payload_of(k, w.payload);
     const auto start = clock_type::now();
@@ -232,6 +232,7 @@ report run_opendrt(const workload& w) {
     drt::node& from = cloud[pick(w.nodes)]->node;
     for (;;) {
       lookup_outcome o = run_lookup(from, pub_creds[k].key, efd, timeout_ms);
+      ++publish_searches;
       if (!o.results.empty() && o.results[0].data == payload) {
         publish_ms.push_back(ms_since(start));
         ++published;
@@ -245,7 +246,9 @@ report run_opendrt(const workload& w) {
   }
   f["publish_p50_ms"] = percentile(publish_ms, 0.5);
   f["publish_p99_ms"] = percentile(publish_ms, 0.99);
+  const double cpu_published = cpu_ms();
   std::this_thread::sleep_for(std::chrono::duration<double>(w.settle_s));
+  const double cpu_settled = cpu_ms();
 
   // Lookups of present keys (each key once, random order) from random cloud nodes, then absent keys.
   std::vector<std::size_t> order(w.keys);
@@ -264,7 +267,9 @@ report run_opendrt(const workload& w) {
       first_ms.push_back(o.first_ms);
       done_ms.push_back(o.done_ms);
     } else if (w.verbose) {
-      std::fprintf(stderr, "opendrt: lookup of key %zu: %zu results, completed %d\n", k, o.results.size(), o.completed);
+      std::fprintf(stderr, "opendrt: lookup of key %zu: %zu results (first data %s), completed %d after %.1f ms\n", k,
+                   o.results.size(), o.results.empty() ? "-" : (o.results[0].data == payload ? "right" : "wrong"),
+                   o.completed ? 1 : 0, o.done_ms);
     }
     gap();
   }
@@ -293,9 +298,15 @@ report run_opendrt(const workload& w) {
   f["present_ok"] = static_cast<double>(correct);
   f["absent_ok"] = static_cast<double>(miss_correct);
   f["published_ok"] = static_cast<double>(published);
+  f["searches_per_publish"] = static_cast<double>(publish_searches) / static_cast<double>(w.keys);
   // Every CPU cycle of the process from the first publish to the last lookup (engine worker,
   // provider crypto, this driver, the settle pause), over the 3K operations.
   f["cpu_ms_per_op"] = (cpu_end - cpu_start) / (3.0 * static_cast<double>(w.keys));
+  // Where it goes: publishes alone, lookups (present + absent) alone, and the idle load of the
+  // whole cloud while nothing is asked (CPU ms per wall second during the settle pause).
+  f["cpu_ms_per_publish"] = (cpu_published - cpu_start) / static_cast<double>(w.keys);
+  f["cpu_ms_per_lookup"] = (cpu_end - cpu_settled) / lookups;
+  if (w.settle_s > 0) f["idle_cpu_ms_per_s"] = (cpu_settled - cpu_published) / w.settle_s;
   f["datagrams_per_lookup"] = (after.datagrams - before.datagrams) / lookups;
   f["bytes_per_lookup"] = (after.bytes - before.bytes) / lookups;
   f["lookups_answered_busy"] = after.busy;

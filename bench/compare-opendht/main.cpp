@@ -24,6 +24,7 @@ using compare::workload;
   std::fprintf(rc == 0 ? stdout : stderr,
                "usage: drt-compare-opendht [--nodes N] [--keys K] [--payload P] [--json] [--seed S]\n"
                "         [--gap-ms G] [--settle-s S] [--dht-nodes-per-process M] [--only opendrt|opendht] [--verbose]\n"
+               "--only runs one side, in this process (for perf and heaptrack).\n"
                "Defaults: N=100, K=1000, P=1024, S=1, G=0, settle 2 s, M=150.\n");
   std::exit(rc);
 }
@@ -137,11 +138,14 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   report drt, dht;
   try {
-    if (only != "opendht") {
+    // With --only, the one side runs in this process (so heaptrack and perf see it directly).
+    if (only == "opendrt") {
+      drt = compare::run_opendrt(w);
+    } else if (only == "opendht") {
+      dht = compare::run_opendht(w);
+    } else {
       std::fprintf(stderr, "running OpenDRT...\n");
       drt = run_in_child("OpenDRT", compare::run_opendrt, w);
-    }
-    if (only != "opendrt") {
       std::fprintf(stderr, "running OpenDHT...\n");
       dht = run_in_child("OpenDHT", compare::run_opendht, w);
     }
@@ -171,9 +175,13 @@ int main(int argc, char** argv) {
       {"present keys correct", "present_ok", "%.0f"},
       {"absent keys correct", "absent_ok", "%.0f"},
       {"publishes confirmed", "published_ok", "%.0f"},
+      {"searches per publish (until found)", "searches_per_publish", "%.2f"},
       {"peak RSS growth per node", "rss_kib_per_node", "%.0f KiB"},
       {"peak RSS growth per instance", "rss_kib_per_instance", "%.0f KiB"},
       {"CPU per operation", "cpu_ms_per_op", "%.3f ms"},
+      {"  of it: CPU per publish", "cpu_ms_per_publish", "%.3f ms"},
+      {"  of it: CPU per lookup", "cpu_ms_per_lookup", "%.3f ms"},
+      {"idle CPU of the whole cloud", "idle_cpu_ms_per_s", "%.1f ms/s"},
       {"datagrams sent per lookup", "datagrams_per_lookup", "%.1f"},
       {"bytes sent per lookup", "bytes_per_lookup", "%.0f"},
       {"LOOKUPs answered busy (D21)", "lookups_answered_busy", "%.0f"},
