@@ -69,8 +69,12 @@ cmd_plot() {
   done <"$DATA"
   for n in $(printf '%s\n' "${!rows[@]}" | sort -n); do echo "${rows[$n]}"; done >"$table"
   mkdir -p "$(dirname "$SVG")"
+  # A point of the curve that has no run yet is marked, not drawn.
+  local missing=""
+  grep -q '^100000 ' "$table" ||
+    missing='set label 1 "N = 100,000: not measured yet" at 100000, graph 0.5 center rotate by 90 textcolor rgb "gray40"'
   gnuplot <<GP
-set terminal svg size 900,420 dynamic font "sans,12" background rgb "white"
+set terminal svg size 900,420 dynamic font "sans,12" background rgb "white" noenhanced
 set output "$SVG"
 set multiplot layout 1,2 title "OpenDRT in drt-sim (null security, virtual time): measured points"
 set logscale x 10
@@ -78,6 +82,8 @@ set xrange [500:200000]
 set xlabel "nodes N"
 set grid
 set key top left
+set offsets 0, 0, 1, 0
+$missing
 set title "hops per exact lookup"
 set ylabel "LOOKUPs sent per search"
 set yrange [0:*]
@@ -89,6 +95,7 @@ plot "$table" using 1:2 with linespoints lw 2 pt 7 title "mean (measured)", \
 set title "memory per node"
 set ylabel "bytes per node"
 set yrange [0:*]
+set offsets 0, 0, 2000, 0
 plot "$table" using 1:4 with linespoints lw 2 pt 7 title "engine state (node::memory_bytes)", \
      "$table" using 1:5 with linespoints lw 2 pt 5 title "peak RSS / N (whole simulator)", \
      8192 with lines dt 2 title "8 KiB"

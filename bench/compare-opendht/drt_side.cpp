@@ -149,7 +149,7 @@ lookup_outcome run_lookup(drt::node& from, const drt::key& target, int efd, std:
 }
 
 struct traffic {
-  double datagrams = 0, bytes = 0, busy = 0;
+  double datagrams = 0, bytes = 0, busy = 0, inquires = 0;
 };
 
 traffic sum_statistics(std::vector<std::unique_ptr<instance>>& a, std::vector<std::unique_ptr<instance>>& b) {
@@ -162,6 +162,7 @@ traffic sum_statistics(std::vector<std::unique_ptr<instance>>& a, std::vector<st
       t.datagrams += static_cast<double>(st.datagramsSent);
       t.bytes += static_cast<double>(st.bytesSent);
       t.busy += static_cast<double>(st.lookupsAnsweredBusy);
+      t.inquires += static_cast<double>(st.inquiresSent);
     }
   return t;
 }
@@ -217,6 +218,7 @@ report run_opendrt(const workload& w) {
                           f["publishers_open_s"]));
 
   const int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  const traffic before_publish = sum_statistics(cloud, publishers);
   const double cpu_start = cpu_ms();
   auto gap = [&] {
     if (w.gap_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(w.gap_ms));
@@ -247,6 +249,9 @@ report run_opendrt(const workload& w) {
   f["publish_p50_ms"] = percentile(publish_ms, 0.5);
   f["publish_p99_ms"] = percentile(publish_ms, 0.99);
   const double cpu_published = cpu_ms();
+  const traffic after_publish = sum_statistics(cloud, publishers);
+  f["datagrams_per_publish"] = (after_publish.datagrams - before_publish.datagrams) / static_cast<double>(w.keys);
+  f["inquires_per_publish"] = (after_publish.inquires - before_publish.inquires) / static_cast<double>(w.keys);
   std::this_thread::sleep_for(std::chrono::duration<double>(w.settle_s));
   const double cpu_settled = cpu_ms();
 
@@ -310,6 +315,7 @@ report run_opendrt(const workload& w) {
   f["datagrams_per_lookup"] = (after.datagrams - before.datagrams) / lookups;
   f["bytes_per_lookup"] = (after.bytes - before.bytes) / lookups;
   f["lookups_answered_busy"] = after.busy;
+  f["inquires_per_lookup"] = (after.inquires - before.inquires) / lookups;
   f["rss_kib_per_node"] = (peak_rss_kib() - rss_base) / static_cast<double>(w.nodes);
   f["rss_kib_per_instance"] = (peak_rss_kib() - rss_base) / static_cast<double>(w.nodes + w.keys);
   f["instances"] = static_cast<double>(w.nodes + w.keys);
