@@ -25,7 +25,12 @@ struct workload {
   // and this long between operations. One-at-a-time already keeps each OpenDRT publisher far
   // below its LOOKUP rate limit (200/s, burst 50: protocol.md D21).
   double gap_ms = 0;
-  double settle_s = 2;           // after formation and after the publishes, for both systems
+  double settle_s = 2;  // after formation, for both systems
+  // After the last publish, for both systems: one OpenDRT maintenance period (15 s ± 10 %, protocol.md
+  // §3.11) and a bit. A key published moments ago may be missing from a neighbour's leaf set
+  // until maintenance repairs it, and an exact search from that neighbour then ends with
+  // DRT_E_NO_MORE at once (docs/performance.md). The idle CPU is measured over this pause.
+  double publish_settle_s = 17;
   std::size_t dht_nodes_per_process = 150;  // OpenDHT's select() loop aborts past ~1,000 descriptors
   bool verbose = false;
 };

@@ -2,7 +2,8 @@
 // [::1], and prints both with OpenDRT/OpenDHT ratios (docs/performance.md).
 //
 //   drt-compare-opendht [--nodes N] [--keys K] [--payload P] [--json] [--seed S] [--gap-ms G]
-//                       [--settle-s S] [--dht-nodes-per-process M] [--only opendrt|opendht] [--verbose]
+//                       [--settle-s S] [--publish-settle-s S2] [--dht-nodes-per-process M]
+//                       [--only opendrt|opendht] [--verbose]
 #include "compare.hpp"
 
 #include <sys/wait.h>
@@ -23,9 +24,10 @@ using compare::workload;
 [[noreturn]] void usage(int rc) {
   std::fprintf(rc == 0 ? stdout : stderr,
                "usage: drt-compare-opendht [--nodes N] [--keys K] [--payload P] [--json] [--seed S]\n"
-               "         [--gap-ms G] [--settle-s S] [--dht-nodes-per-process M] [--only opendrt|opendht] [--verbose]\n"
+               "         [--gap-ms G] [--settle-s S] [--publish-settle-s S2] [--dht-nodes-per-process M]\n"
+               "         [--only opendrt|opendht] [--verbose]\n"
                "--only runs one side, in this process (for perf and heaptrack).\n"
-               "Defaults: N=100, K=1000, P=1024, S=1, G=0, settle 2 s, M=150.\n");
+               "Defaults: N=100, K=1000, P=1024, seed 1, G=0, S=2 s, S2=17 s, M=150.\n");
   std::exit(rc);
 }
 
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
     else if (a == "--seed") w.seed = std::strtoull(next(), nullptr, 10);
     else if (a == "--gap-ms") w.gap_ms = std::strtod(next(), nullptr);
     else if (a == "--settle-s") w.settle_s = std::strtod(next(), nullptr);
+    else if (a == "--publish-settle-s") w.publish_settle_s = std::strtod(next(), nullptr);
     else if (a == "--dht-nodes-per-process") w.dht_nodes_per_process = std::strtoul(next(), nullptr, 10);
     else if (a == "--only") only = next();
     else if (a == "--json") json = true;
@@ -133,8 +136,8 @@ int main(int argc, char** argv) {
   std::printf("drt-compare-opendht: %zu nodes, %zu keys, %zu-byte payloads, on [::1], seed %" PRIu64 "\n", w.nodes,
               w.keys, w.payload, w.seed);
   std::printf("pacing: one operation at a time for both systems (the next starts when the previous completed), "
-              "gap %.1f ms; settle %.1f s after formation and after the publishes\n",
-              w.gap_ms, w.settle_s);
+              "gap %.1f ms; pause %.1f s after formation and %.1f s after the last publish\n",
+              w.gap_ms, w.settle_s, w.publish_settle_s);
   std::fflush(stdout);
   report drt, dht;
   try {
@@ -187,7 +190,8 @@ int main(int argc, char** argv) {
       {"datagrams sent per lookup", "datagrams_per_lookup", "%.1f"},
       {"INQUIREs sent per lookup", "inquires_per_lookup", "%.2f"},
       {"bytes sent per lookup", "bytes_per_lookup", "%.0f"},
-      {"LOOKUPs answered busy (D21)", "lookups_answered_busy", "%.0f"},
+      {"LOOKUPs answered busy (D21), run", "lookups_answered_busy", "%.0f"},
+      {"  of them during the lookups", "lookups_answered_busy_in_lookups", "%.0f"},
       {"instances", "instances", "%.0f"},
       {"processes", "processes", "%.0f"},
   };
