@@ -119,10 +119,12 @@ struct lookup_outcome {
   double done_ms = NAN;   // DRT_E_NO_MORE (or the timeout)
   bool completed = false;
   std::vector<drt::search_result> results;
+  std::size_t path_length = 0;  // nodes contacted; only filled with --verbose
 };
 
 // One exact search, waiting on an eventfd (no polling loop): first result and completion times.
-lookup_outcome run_lookup(drt::node& from, const drt::key& target, int efd, std::uint32_t timeout_ms) {
+lookup_outcome run_lookup(drt::node& from, const drt::key& target, int efd, std::uint32_t timeout_ms,
+                          bool with_path = false) {
   lookup_outcome out;
   const auto start = clock_type::now();
   drt::search s = from.start_search(target, {}, timeout_ms, efd);
@@ -136,6 +138,7 @@ lookup_outcome run_lookup(drt::node& from, const drt::key& target, int efd, std:
     if (p.st != drt::search::state::in_progress) {
       out.done_ms = ms_since(start);
       out.completed = p.st == drt::search::state::complete;
+      if (with_path) out.path_length = s.path().size();
       return out;
     }
     pollfd pfd{efd, POLLIN, 0};
@@ -205,6 +208,7 @@ report run_opendrt(const workload& w) {
   }
   if (!wait_all_active(cloud, std::chrono::seconds(120))) throw std::runtime_error("OpenDRT cloud did not form");
   f["formation_s"] = ms_since(t) / 1e3;
+  f["busy_formation"] = sum_statistics(cloud, publishers).busy;
   std::this_thread::sleep_for(std::chrono::duration<double>(w.settle_s));
 
   // Publishers: resolve-only instances, each bootstrapped through a random cloud node.
@@ -241,6 +245,9 @@ report run_opendrt(const workload& w) {
         break;
       }
       if (ms_since(start) > timeout_ms) break;
+      // Not findable yet: ask again in 5 ms (at most 200 searches/s). Retrying at once would send the key's
+      // neighbourhood thousands of LOOKUPs a second and meet the 200/s limit (D21).
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     if (k % 64 == 0)
       for (auto& n : publishers) drain(*n);
@@ -250,6 +257,7 @@ report run_opendrt(const workload& w) {
   f["publish_p99_ms"] = percentile(publish_ms, 0.99);
   const double cpu_published = cpu_ms();
   const traffic after_publish = sum_statistics(cloud, publishers);
+  f["busy_publish"] = after_publish.busy - before_publish.busy;
   f["datagrams_per_publish"] = (after_publish.datagrams - before_publish.datagrams) / static_cast<double>(w.keys);
   f["inquires_per_publish"] = (after_publish.inquires - before_publish.inquires) / static_cast<double>(w.keys);
   std::this_thread::sleep_for(std::chrono::duration<double>(w.publish_settle_s));
@@ -264,13 +272,16 @@ report run_opendrt(const workload& w) {
   std::size_t correct = 0, miss_correct = 0;
   for (std::size_t k : order) {
     const auto payload = payload_of(k, w.payload);
-    lookup_outcome o = run_lookup(cloud[pick(w.nodes)]->node, pub_creds[k].key, efd, timeout_ms);
+    lookup_outcome o = run_lookup(cloud[pick(w.nodes)]->node, pub_creds[k].key, efd, timeout_ms, w.verbose);
     const bool ok = o.completed && o.results.size() == 1 && o.results[0].type == DRT_MATCH_EXACT &&
                     o.results[0].data == payload;
     if (ok) {
       ++correct;
       first_ms.push_back(o.first_ms);
       done_ms.push_back(o.done_ms);
+      if (w.verbose && o.done_ms > 2.0)
+        std::fprintf(stderr, "opendrt: slow lookup of key %zu: %.2f ms, %zu nodes contacted\n", k, o.done_ms,
+                     o.path_length);
     } else if (w.verbose) {
       std::fprintf(stderr, "opendrt: lookup of key %zu: %zu results (first data %s), completed %d after %.1f ms\n", k,
                    o.results.size(), o.results.empty() ? "-" : (o.results[0].data == payload ? "right" : "wrong"),

@@ -191,7 +191,9 @@ int main(int argc, char** argv) {
       {"INQUIREs sent per lookup", "inquires_per_lookup", "%.2f"},
       {"bytes sent per lookup", "bytes_per_lookup", "%.0f"},
       {"LOOKUPs answered busy (D21), run", "lookups_answered_busy", "%.0f"},
-      {"  of them during the lookups", "lookups_answered_busy_in_lookups", "%.0f"},
+      {"  during formation", "busy_formation", "%.0f"},
+      {"  during the publishes", "busy_publish", "%.0f"},
+      {"  during the lookups", "lookups_answered_busy_in_lookups", "%.0f"},
       {"instances", "instances", "%.0f"},
       {"processes", "processes", "%.0f"},
   };
