@@ -33,6 +33,7 @@ struct workload {
   double publish_settle_s = 17;
   std::size_t dht_nodes_per_process = 150;  // OpenDHT's select() loop aborts past ~1,000 descriptors
   bool verbose = false;
+  std::string drt_security_plugin = "security-openssl";  // OpenDRT's derived-key provider: openssl or wolfssl
 };
 
 // The figures each side reports; the JSON keys, in output order. Both sides fill the same names.

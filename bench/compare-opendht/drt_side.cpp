@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -70,10 +72,16 @@ credential make_credential(const drt::certgen::identity& root, std::size_t i) {
 }
 
 std::unique_ptr<instance> open_instance(const std::vector<std::uint8_t>& root_pem, const credential& c,
-                                        std::optional<std::uint16_t> seed) {
+                                        std::optional<std::uint16_t> seed, const drt::plugin* security_plugin) {
   auto n = std::make_unique<instance>();
   n->transport = drt::transport::ipv6_udp(DRT_LINK_LOCAL_SCOPE, if_nametoindex("lo"));
-  n->security = drt::security_provider::derived_key(root_pem, c.cert_and_key);
+  if (security_plugin == nullptr) {
+    n->security = drt::security_provider::derived_key(root_pem, c.cert_and_key);  // the built-in: OpenSSL
+  } else {
+    drt::provider_config config;
+    config.set("root_cert", drt::byte_view(root_pem)).set("local_cert", drt::byte_view(c.cert_and_key));
+    n->security = drt::security_provider::from_plugin(*security_plugin, "derived-key", &config);
+  }
   std::vector<sockaddr_storage> peers;
   if (seed) peers.push_back(loopback(*seed));
   n->bootstrap = drt::bootstrap_provider::static_list(peers);
@@ -195,6 +203,12 @@ report run_opendrt(const workload& w) {
   rep.notes.push_back(fmt("certificates: %.0f EC P-256 (derived keys), ", static_cast<double>(w.nodes + w.keys)) +
                       fmt("%.2f s (not in any timing below)", f["keygen_s"]));
 
+  // The derived-key provider: libdrt's built-in (the OpenSSL plugin) unless another is asked for.
+  std::optional<drt::plugin> security_plugin;
+  if (w.drt_security_plugin != "security-openssl") security_plugin.emplace(w.drt_security_plugin);
+  const drt::plugin* sp = security_plugin ? &*security_plugin : nullptr;
+  rep.notes.push_back("derived-key provider: " + w.drt_security_plugin);
+
   // Formation: node 0 alone, the others bootstrap through it and register their own key.
   t = clock_type::now();
   std::vector<std::unique_ptr<instance>> cloud, publishers;
@@ -202,7 +216,7 @@ report run_opendrt(const workload& w) {
   for (std::size_t i = 0; i < w.nodes; ++i) {
     std::optional<std::uint16_t> seed;
     if (i > 0) seed = cloud[0]->transport.port();
-    cloud.push_back(open_instance(root_pem, node_creds[i], seed));
+    cloud.push_back(open_instance(root_pem, node_creds[i], seed, sp));
     const std::string id = "node " + std::to_string(i);
     node_regs.push_back(cloud.back()->node.register_key(node_creds[i].key, bytes_of(id)));
   }
@@ -214,7 +228,7 @@ report run_opendrt(const workload& w) {
   // Publishers: resolve-only instances, each bootstrapped through a random cloud node.
   t = clock_type::now();
   for (std::size_t k = 0; k < w.keys; ++k)
-    publishers.push_back(open_instance(root_pem, pub_creds[k], cloud[pick(w.nodes)]->transport.port()));
+    publishers.push_back(open_instance(root_pem, pub_creds[k], cloud[pick(w.nodes)]->transport.port(), sp));
   if (!wait_all_active(publishers, std::chrono::seconds(120))) throw std::runtime_error("OpenDRT publishers did not join");
   f["publishers_open_s"] = ms_since(t) / 1e3;
   rep.notes.push_back(fmt("publisher instances: %.0f", static_cast<double>(w.keys)) +
@@ -339,6 +353,7 @@ report run_opendrt(const workload& w) {
   node_regs.clear();
   publishers.clear();
   cloud.clear();
+  security_plugin.reset();  // after every provider made from it
   return rep;
 }
 

@@ -3,7 +3,7 @@
 //
 //   drt-compare-opendht [--nodes N] [--keys K] [--payload P] [--json] [--seed S] [--gap-ms G]
 //                       [--settle-s S] [--publish-settle-s S2] [--dht-nodes-per-process M]
-//                       [--only opendrt|opendht] [--verbose]
+//                       [--only opendrt|opendht] [--drt-security openssl|wolfssl] [--verbose]
 #include "compare.hpp"
 
 #include <sys/wait.h>
@@ -25,7 +25,7 @@ using compare::workload;
   std::fprintf(rc == 0 ? stdout : stderr,
                "usage: drt-compare-opendht [--nodes N] [--keys K] [--payload P] [--json] [--seed S]\n"
                "         [--gap-ms G] [--settle-s S] [--publish-settle-s S2] [--dht-nodes-per-process M]\n"
-               "         [--only opendrt|opendht] [--verbose]\n"
+               "         [--only opendrt|opendht] [--drt-security openssl|wolfssl] [--verbose]\n"
                "--only runs one side, in this process (for perf and heaptrack).\n"
                "Defaults: N=100, K=1000, P=1024, seed 1, G=0, S=2 s, S2=17 s, M=150.\n");
   std::exit(rc);
@@ -122,14 +122,17 @@ int main(int argc, char** argv) {
     else if (a == "--publish-settle-s") w.publish_settle_s = std::strtod(next(), nullptr);
     else if (a == "--dht-nodes-per-process") w.dht_nodes_per_process = std::strtoul(next(), nullptr, 10);
     else if (a == "--only") only = next();
+    else if (a == "--drt-security") w.drt_security_plugin = std::string("security-") + next();
     else if (a == "--json") json = true;
     else if (a == "--verbose") w.verbose = true;
     else if (a == "--help" || a == "-h") usage(0);
     else usage(2);
   }
   if (w.nodes < 2 || w.keys < 1 || w.payload < 1 || w.payload > 5120 ||
-      (!only.empty() && only != "opendrt" && only != "opendht")) {
-    std::fprintf(stderr, "drt-compare-opendht: need --nodes >= 2, --keys >= 1, 1 <= --payload <= 5120 (DRT's appData limit)\n");
+      (!only.empty() && only != "opendrt" && only != "opendht") ||
+      (w.drt_security_plugin != "security-openssl" && w.drt_security_plugin != "security-wolfssl")) {
+    std::fprintf(stderr, "drt-compare-opendht: need --nodes >= 2, --keys >= 1, 1 <= --payload <= 5120 (DRT's appData limit),\n"
+                 "--only opendrt|opendht, --drt-security openssl|wolfssl\n");
     return 2;
   }
 
