@@ -6,7 +6,8 @@
 //
 // Remote credentials are verified once and then served from the provider's 5-minute cache
 // (docs/security.md), so Verify, Validate and Encrypt measure the public-key operation, not the
-// chain verification. A plugin missing from the build is skipped.
+// chain verification; validate_first_contact measures a credential seen for the first time. A
+// plugin missing from the build is skipped.
 #include "certgen.hpp"
 
 #include <drt/drt_provider.h>
@@ -95,13 +96,15 @@ const pki_of_profile& pki(cg::key_type type) {
 
 // One plugin's pair of providers: a (signer, sender) and b (verifier, recipient).
 struct pair_of_nodes {
+  const DRT_PROVIDER_DESCRIPTOR* factory = nullptr;
+  cg::key_type type{};
   DRT_SECURITY_PROVIDER* signer = nullptr;
   DRT_SECURITY_PROVIDER* verifier = nullptr;
   bytes key;         // a's derived key, API order
   bytes credential;  // a's credential
   bytes recipient_credential;  // b's credential
 
-  pair_of_nodes(const DRT_PROVIDER_DESCRIPTOR* factory, cg::key_type type) {
+  pair_of_nodes(const DRT_PROVIDER_DESCRIPTOR* f, cg::key_type t) : factory(f), type(t) {
     const pki_of_profile& k = pki(type);
     signer = make_provider(factory, k.root, k.a);
     verifier = make_provider(factory, k.root, k.b);
@@ -213,6 +216,41 @@ void validate_and_unpack(benchmark::State& state, pair_of_nodes& n) {
   }
 }
 
+// The same for a credential the verifier has not seen (a fresh verifier each iteration, made
+// outside the timing): PKCS#7 decoding, chain verification up to the root, then the proof. This
+// is what a node pays for every new peer it validates (drt-compare-opendht: ~50 per publish).
+void validate_first_contact(benchmark::State& state, pair_of_nodes& n) {
+  packed p = secure_once(n);
+  bytes nc = nonce();
+  DRT_DATA cpa{static_cast<std::uint32_t>(p.cpa.size()), p.cpa.data()};
+  DRT_DATA chain{static_cast<std::uint32_t>(p.chain.size()), p.chain.data()};
+  DRT_DATA secured{static_cast<std::uint32_t>(p.payload.size()), p.payload.data()};
+  DRT_DATA no{16, nc.data()};
+  const pki_of_profile& k = pki(n.type);
+  for (auto _ : state) {
+    state.PauseTiming();
+    DRT_SECURITY_PROVIDER* v = make_provider(n.factory, k.root, k.b);
+    state.ResumeTiming();
+    std::uint8_t major = 0, minor = 0;
+    std::uint32_t flags = 0;
+    DRT_DATA key{}, payload_out{};
+    CERT_PUBLIC_KEY_INFO* info = nullptr;
+    SOCKET_ADDRESS_LIST* list = nullptr;
+    if (v->ValidateAndUnpackPayload(v->pvContext, &cpa, &chain, nullptr, &no, &secured, &major, &minor, &key,
+                                    &payload_out, &info, &list, &flags) != S_OK) {
+      state.SkipWithError("ValidateAndUnpackPayload");
+    }
+    state.PauseTiming();
+    for (void* pv : {static_cast<void*>(key.pb), static_cast<void*>(payload_out.pb), static_cast<void*>(info),
+                     static_cast<void*>(list)}) {
+      v->FreeData(v->pvContext, pv);
+    }
+    v->Detach(v->pvContext);
+    n.factory->DeleteSecurityProvider(v);
+    state.ResumeTiming();
+  }
+}
+
 // EncryptData of one 1 KiB buffer to b's credential: a fresh content key, its wrap (RSA-OAEP
 // or ECDH-ES with a fresh ephemeral key) and AES-256-GCM.
 void encrypt_data(benchmark::State& state, pair_of_nodes& n) {
@@ -260,6 +298,7 @@ int main(int argc, char** argv) {
   const std::pair<const char*, bench_fn> operations[] = {
       {"sign_data", sign_data},           {"verify_data", verify_data},
       {"secure_and_pack", secure_and_pack}, {"validate_and_unpack", validate_and_unpack},
+      {"validate_first_contact", validate_first_contact},
       {"encrypt_data", encrypt_data},     {"decrypt_data", decrypt_data}};
   const std::pair<const char*, cg::key_type> profiles[] = {{"O1_RSA2048", cg::key_type::rsa},
                                                            {"O2_P256", cg::key_type::ec}};
