@@ -51,7 +51,8 @@ std::size_t node::memory_bytes() const {
   }
   n += state_->conversations.capacity() * sizeof(conversation) + state_->recent_requests.capacity() * 32;
   for (const auto& [id, st] : state_->searches) n += sizeof(st) + 48 + st.path.capacity() * sizeof(search_path_entry);
-  for (const auto& [e, c] : state_->peer_credentials) n += sizeof(e) + sizeof(c) + 32 + c.capacity();
+  n += state_->peer_credentials.capacity() * sizeof(state_->peer_credentials.front());
+  for (const auto& [e, c] : state_->peer_credentials) n += c.capacity();
   return n;
 }
 

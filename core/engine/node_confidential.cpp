@@ -23,18 +23,26 @@ bool has_clear_protected_field(const message& m) {
   }
 }
 
+auto credential_slot(std::vector<std::pair<endpoint, bytes>>& v, const endpoint& e) {
+  return std::lower_bound(v.begin(), v.end(), e, [](const auto& kv, const endpoint& x) { return kv.first < x; });
+}
+
 }  // namespace
 
 const bytes* node::impl::credential_of(const endpoint& e) const {
-  auto it = s.peer_credentials.find(without_zone(e));
-  return it == s.peer_credentials.end() ? nullptr : &it->second;
+  const endpoint key = without_zone(e);
+  auto it = credential_slot(s.peer_credentials, key);
+  return it != s.peer_credentials.end() && it->first == key ? &it->second : nullptr;
 }
 
 void node::impl::remember_credential(const endpoint& e, const bytes& credential) {
   // Bounded by the cache: at most one per cached entry plus a margin for walk hops in flight.
   // Pruned before the insertion, so the credential just learned is always kept.
   if (s.peer_credentials.size() >= n.cache_.size() + credentials_keep_extra) prune_credentials();
-  s.peer_credentials[without_zone(e)] = credential;
+  const endpoint key = without_zone(e);
+  auto it = credential_slot(s.peer_credentials, key);
+  if (it != s.peer_credentials.end() && it->first == key) it->second = credential;
+  else s.peer_credentials.emplace(it, key, credential);
 }
 
 // Keeps the credentials of cached entries and of peers with a request pending; forgets the rest.
@@ -47,6 +55,7 @@ void node::impl::prune_credentials() {
       if (p.to.same_wire(e)) return false;
     return true;
   });
+  if (s.peer_credentials.capacity() > s.peer_credentials.size() + 8) s.peer_credentials.shrink_to_fit();
 }
 
 // §3.4 step 5 in mode 2: the AUTHORITY's CREDENTIAL (empty with the null provider) must pass

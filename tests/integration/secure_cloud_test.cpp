@@ -311,4 +311,33 @@ TEST(SecureCloudConfidential, NoPayloadOrCpaInAnyCapturedDatagram) {
   EXPECT_GT(clear.cpas, 0u);
 }
 
+// spec/api.md §5.1.1 row 21 with both plugins: without a local certificate a node can neither
+// sign nor receive a keytoken, so DrtOpen refuses MEMBERSHIP and CONFIDENTIALPAYLOAD.
+TEST(SecureCloudConfidential, WithoutALocalCertificateNeitherPluginOpens) {
+  const cg::identity root = make_root("no local certificate root");
+  const std::string root_pem = cg::cert_pem(root.cert.get());
+  for (const char* plugin : {"security-openssl", "security-wolfssl"}) {
+    for (DRT_SECURITY_MODE mode : {DRT_SECURE_MEMBERSHIP, DRT_SECURE_CONFIDENTIALPAYLOAD}) {
+      drt::plugin p(plugin);
+      drt::provider_config config;
+      config.set("root_cert", view(root_pem));
+      drt::security_provider security = drt::security_provider::from_plugin(p, "derived-key", &config);
+      drt::transport transport = drt::transport::ipv6_udp(DRT_LINK_LOCAL_SCOPE, if_nametoindex("lo"));
+      drt::bootstrap_provider bootstrap = drt::bootstrap_provider::static_list({});
+      DRT_SETTINGS s{};
+      s.dwSize = sizeof s;
+      s.cbKey = DRT_KEY_SIZE;
+      s.bProtocolMajorVersion = 1;
+      s.ulMaxRoutingAddresses = 4;
+      s.hTransport = transport.native_handle();
+      s.pSecurityProvider = security.get();
+      s.pBootstrapProvider = bootstrap.get();
+      s.eSecurityMode = mode;
+      HDRT h = nullptr;
+      EXPECT_EQ(DrtOpen(&s, -1, nullptr, &h), DRT_E_CAPABILITY_MISMATCH) << plugin << ", mode " << mode;
+      if (h != nullptr) DrtClose(h);
+    }
+  }
+}
+
 }  // namespace
