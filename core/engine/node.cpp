@@ -596,6 +596,16 @@ void node::fault(HRESULT reason) {
 
 // ---------------------------------------------------------------- maintenance (§3.11)
 
+void node::impl::report_unprovable(registered_key& k, HRESULT why) {
+  if (k.proof_failed_reported) return;
+  k.proof_failed_reported = true;
+  node_event e{};
+  e.type = node_event::kind::registration_state_changed;
+  e.local_key = k.key;
+  e.status_error = why;
+  n.out_events_.push_back(e);
+}
+
 void node::impl::maintenance_tick() {
   const std::uint64_t period = n.cache_.size() <= 2 ? 10'000 : 15'000;
   s.maintenance_ms = s.now_ms + period * (90 + n.rng_.uniform(21)) / 100;  // ±10 % [D13]
@@ -610,6 +620,11 @@ void node::impl::maintenance_tick() {
   if (s.keys.empty()) {
     start_spread();
     return;
+  }
+  // D29: notice an expired local certificate even when nobody asks for a proof. The credential
+  // is a copy of a cached buffer, so asking each tick is cheap; an invalid chain means expiry.
+  if (bytes credential; n.security_.get_serialized_credential(credential) == DRT_E_INVALID_CERT_CHAIN) {
+    for (auto& k : s.keys) report_unprovable(k, DRT_E_INVALID_CERT_CHAIN);
   }
   // 3. probe leaf-set entries not confirmed for 60 s, oldest first, at most 4
   std::vector<const cache_entry*> stale;

@@ -40,7 +40,7 @@ struct outgoing_datagram {
 struct node_event {
   enum class kind : std::uint8_t { status_changed, leafset_key_changed, registration_state_changed } type;
   node_status status = node_status::no_network;  // status_changed
-  HRESULT status_error = S_OK;                   // status_changed: the reason for FAULTED
+  HRESULT status_error = S_OK;                   // status_changed: the reason for FAULTED; registration: the provider's failure
   key256 local_key;                              // leafset / registration
   key256 remote_key;                             // leafset
   bool added = false;                            // leafset: DRT_LEAFSET_KEY_ADDED / DELETED

@@ -189,6 +189,8 @@ struct node::impl {
   bool publishes(const key256& k) const;
   void maintenance_tick();
   void publish_pending_keys();
+  // D29: the provider can no longer prove this key; raise UNRESOLVEABLE once per registration.
+  void report_unprovable(registered_key& k, HRESULT why);
 
   // conversations, validation, floods (node_sync.cpp)
   void send_solicit(const endpoint& to, std::uint64_t round_tag, bool split_detect);

@@ -398,13 +398,7 @@ void node::impl::on_inquire(const message& m, const endpoint& from, const endpoi
                                                          n.local_endpoints_, nonce, packed);
   if (hr == E_OUTOFMEMORY) return;
   if (FAILED(hr)) {
-    if (!it->proof_failed_reported) {
-      it->proof_failed_reported = true;
-      node_event e{};
-      e.type = node_event::kind::registration_state_changed;
-      e.local_key = it->key;
-      n.out_events_.push_back(e);
-    }
+    report_unprovable(*it, hr);
     a.flags = flags::authority_not_published;
     return send_answer(std::move(a), from, local);
   }
