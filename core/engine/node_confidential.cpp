@@ -41,8 +41,17 @@ void node::impl::remember_credential(const endpoint& e, const bytes& credential)
   if (s.peer_credentials.size() >= n.cache_.size() + credentials_keep_extra) prune_credentials();
   const endpoint key = without_zone(e);
   auto it = credential_slot(s.peer_credentials, key);
-  if (it != s.peer_credentials.end() && it->first == key) it->second = credential;
-  else s.peer_credentials.emplace(it, key, credential);
+  if (it != s.peer_credentials.end() && it->first == key) {
+    it->second = credential;
+    return;
+  }
+  if (s.peer_credentials.size() == s.peer_credentials.capacity()) {
+    // Grow by 8 slots, not by doubling: the store tracks the cache size, which changes slowly.
+    const auto at = it - s.peer_credentials.begin();
+    s.peer_credentials.reserve(s.peer_credentials.size() + 8);
+    it = s.peer_credentials.begin() + at;
+  }
+  s.peer_credentials.emplace(it, key, credential);
 }
 
 // Keeps the credentials of cached entries and of peers with a request pending; forgets the rest.
