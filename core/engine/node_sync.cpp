@@ -107,7 +107,7 @@ void node::impl::on_request(const message& m, const endpoint& from, const endpoi
     f.flood_flags = flags::flood_no_ack;
     f.validate_id = key256{};
     f.route = std::move(e);
-    send_answer(std::move(f), from, local);
+    send_answer(std::move(f), from, local, m.credential ? &*m.credential : nullptr);  // mode 2: for the asker
   }
 }
 
@@ -224,7 +224,10 @@ void node::impl::on_authority_for_inquire(const message& m, const endpoint& from
   }
   const bool ok_flags = (f & (flags::authority_not_published | flags::authority_busy)) == 0;
   unpacked_payload u;
-  const bool ok = ok_flags && (!p.need_cpa || validate_cpa(m, p, u, nullptr));
+  bool ok = ok_flags && (!p.need_cpa || validate_cpa(m, p, u, nullptr));
+  // Mode 2: the peer's credential is what we encrypt to from now on (§3.4 step 5, §5.5).
+  if (ok && p.need_cpa && n.config_.security_mode >= 2) ok = accept_peer_credential(m, from);
+  if (p.why == purpose::hop_check && !ok) return on_lookup_expired(p, false);
   if (p.why == purpose::probe) {
     if (ok) {
       n.cache_.confirm(p.entry.key, from, now_s(), 0);
@@ -238,6 +241,7 @@ void node::impl::on_authority_for_inquire(const message& m, const endpoint& from
   n.cache_.insert(p.entry, from.address, p.need_cpa, now_s(), n.rng_);
   inserted(p.entry, from, p.need_cpa, p.origin);
   if (p.split_detect && !s.keys.empty()) start_split_detection_walk(p.entry, from);
+  if (p.why == purpose::hop_check) resume_after_hop_check(p, from);
 }
 
 void node::impl::inserted(const route_entry& r, const endpoint&, bool with_cpa, const std::optional<flood_origin>& origin) {
@@ -406,7 +410,7 @@ void node::impl::on_inquire(const message& m, const endpoint& from, const endpoi
   }
   if (want_payload) a.extended_payload = std::move(packed.secured_payload);
   a.validate_cpa = std::move(packed.cpa);
-  send_answer(std::move(a), from, local);
+  send_answer(std::move(a), from, local, m.credential ? &*m.credential : nullptr);  // mode 2: for the asker
 }
 
 }  // namespace drt::engine

@@ -6,7 +6,8 @@ namespace drt::sim {
 
 using engine::endpoint;
 
-network::network(std::uint64_t seed, network_config config) : rng_(seed), config_(config) {}
+network::network(std::uint64_t seed, network_config config)
+    : rng_(seed), config_(config), security_mode_(config.security_mode), security_factory_(config.security_factory) {}
 network::~network() = default;
 
 endpoint network::endpoint_of(std::size_t i) const {
@@ -48,17 +49,20 @@ std::uint32_t network::link_latency_ms(std::uint32_t a, std::uint32_t b) const {
   return 5 + static_cast<std::uint32_t>(h % span);
 }
 
-std::size_t network::add_node(std::optional<engine::key256> key) {
+std::size_t network::add_node(std::optional<engine::key256> key, std::optional<engine::bytes> payload) {
   const std::size_t i = nodes_.size();
   auto n = std::make_unique<sim_node>();
-  n->engine = std::make_unique<engine::node>(engine::node_config{}, rng_, security_);
+  if (security_factory_) n->security = security_factory_(i);
+  engine::node_config node_config;
+  node_config.security_mode = security_mode_;
+  n->engine = std::make_unique<engine::node>(node_config, rng_, n->security ? *n->security : security_);
   n->key = key;
   n->ep = endpoint_of(i);
   n->joined_ms = now_ms_;
   nodes_.push_back(std::move(n));
   sim_node& s = *nodes_.back();
   s.engine->set_local_endpoints(now_ms_, {s.ep});
-  if (key) (void)s.engine->register_key(now_ms_, *key, engine::bytes{static_cast<std::uint8_t>(i), 0x5A});
+  if (key) (void)s.engine->register_key(now_ms_, *key, payload ? *payload : engine::bytes{static_cast<std::uint8_t>(i), 0x5A});
   pump(i);
   return i;
 }
@@ -73,6 +77,7 @@ void network::remove_node(std::size_t index, bool graceful) {
   s.alive = false;
   // Free the engine's memory; the slot stays so stale addresses still point at a dead node.
   s.engine.reset();
+  s.security.reset();
   mix(0xDEAD0000u + index);
 }
 
@@ -99,6 +104,7 @@ void network::pump(std::size_t index) {
   if (!s.alive || !s.engine) return;
   for (auto& d : s.engine->take_datagrams()) {
     ++datagrams_sent_;
+    if (observer_) observer_(index, d);
     const auto to = index_of(d.to);
     mix((std::uint64_t{static_cast<std::uint32_t>(index)} << 32) ^ d.data.size() ^ (std::uint64_t{d.data[7]} << 24));
     if (!to) continue;

@@ -22,6 +22,10 @@ struct network_config {
   std::uint32_t jitter_ms = 10;    // added uniformly per datagram
   std::uint32_t bootstrap_delay_ms = 20;
   std::uint32_t bootstrap_results_max = 3;  // like a static list of a few seed nodes
+  // Security of every node, fixed when the network is made (set_config does not change it).
+  std::uint8_t security_mode = 0;  // DRT_SECURE_RESOLVE / MEMBERSHIP / CONFIDENTIALPAYLOAD
+  // One provider per node, made from its index; empty: one shared built-in null provider.
+  std::function<std::unique_ptr<engine::security_provider>(std::size_t node)> security_factory = {};
 };
 
 struct lookup_outcome {
@@ -39,8 +43,13 @@ class network {
   network(std::uint64_t seed, network_config config);
   ~network();
 
-  // Starts a node now (endpoint 2001:db8::<index>, port 3540); registers `key` if given.
-  std::size_t add_node(std::optional<engine::key256> key);
+  // Starts a node now (endpoint 2001:db8::<index>, port 3540); registers `key` if given, with
+  // `payload` as its data (default: 2 bytes, the index and 0x5A).
+  std::size_t add_node(std::optional<engine::key256> key, std::optional<engine::bytes> payload = std::nullopt);
+  // Sees every datagram a node sends, before loss or partition (tests of what goes on the wire).
+  void set_datagram_observer(std::function<void(std::size_t from, const engine::outgoing_datagram&)> f) {
+    observer_ = std::move(f);
+  }
   // Graceful: DrtClose (revocations). Otherwise the node just stops (crash / silent).
   void remove_node(std::size_t index, bool graceful);
   void set_config(const network_config& c) { config_ = c; }
@@ -81,6 +90,7 @@ class network {
 
  private:
   struct sim_node {
+    std::unique_ptr<engine::security_provider> security;  // from security_factory, else null
     std::unique_ptr<engine::node> engine;
     std::optional<engine::key256> key;
     engine::endpoint ep;
@@ -113,6 +123,9 @@ class network {
   engine::seeded_random rng_;
   engine::null_security security_;
   network_config config_;
+  std::uint8_t security_mode_ = 0;
+  std::function<std::unique_ptr<engine::security_provider>(std::size_t)> security_factory_;
+  std::function<void(std::size_t, const engine::outgoing_datagram&)> observer_;
   std::vector<std::unique_ptr<sim_node>> nodes_;
   std::vector<event> queue_;  // binary heap, earliest first
   std::uint64_t now_ms_ = 0;
