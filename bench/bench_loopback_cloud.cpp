@@ -1,9 +1,10 @@
 // bench_loopback_cloud: N real instances in this process, each with its own UDP transport on
-// [::1], null security; K keys published; then exact lookups of random keys from random other
-// nodes, timed one at a time. Prints lookups per second and latency percentiles (first result
+// [::1], null security in the --mode given (resolve, membership, confidential: the protocol's
+// cost of a mode without crypto); K keys published; then exact lookups of random keys from random
+// other nodes, timed one at a time. Prints lookups per second and latency percentiles (first result
 // and completion), plus the share found. Issue #6's figures come from here.
 //
-//   bench_loopback_cloud [--nodes N] [--keys K] [--lookups L] [--seed S]
+//   bench_loopback_cloud [--nodes N] [--keys K] [--lookups L] [--seed S] [--mode M]
 #include "../tests/integration/loopback_cloud.hpp"
 
 #include <algorithm>
@@ -19,6 +20,7 @@ struct options {
   std::uint32_t keys = 100;
   std::uint32_t lookups = 2000;
   std::uint64_t seed = 1;
+  DRT_SECURITY_MODE mode = DRT_SECURE_RESOLVE;  // with the null provider: the protocol's cost of a mode
 };
 
 options parse(int argc, char** argv) {
@@ -36,8 +38,17 @@ options parse(int argc, char** argv) {
     else if (a == "--keys") o.keys = static_cast<std::uint32_t>(next());
     else if (a == "--lookups") o.lookups = static_cast<std::uint32_t>(next());
     else if (a == "--seed") o.seed = next();
-    else {
-      std::fprintf(stderr, "usage: bench_loopback_cloud [--nodes N] [--keys K] [--lookups L] [--seed S]\n");
+    else if (a == "--mode" && i + 1 < argc) {
+      const std::string m = argv[++i];
+      if (m == "resolve") o.mode = DRT_SECURE_RESOLVE;
+      else if (m == "membership") o.mode = DRT_SECURE_MEMBERSHIP;
+      else if (m == "confidential") o.mode = DRT_SECURE_CONFIDENTIALPAYLOAD;
+      else {
+        std::fprintf(stderr, "bench_loopback_cloud: --mode resolve|membership|confidential\n");
+        std::exit(2);
+      }
+    } else {
+      std::fprintf(stderr, "usage: bench_loopback_cloud [--nodes N] [--keys K] [--lookups L] [--seed S] [--mode resolve|membership|confidential]\n");
       std::exit(a == "--help" || a == "-h" ? 0 : 2);
     }
   }
@@ -66,7 +77,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < o.nodes; ++i) {
     std::vector<std::uint16_t> seeds;
     if (i > 0) seeds.push_back(nodes[0].transport.port());
-    nodes.push_back(drt_test::open_node(seeds));
+    nodes.push_back(drt_test::open_node(seeds, o.mode));
     for (std::uint32_t k = static_cast<std::uint32_t>(i); k < o.keys; k += static_cast<std::uint32_t>(o.nodes)) {
       owner[k] = i;
       const std::string value = "value " + std::to_string(k);
@@ -100,15 +111,17 @@ int main(int argc, char** argv) {
   }
   const double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   std::fprintf(stderr, "\n");
-  std::printf("nodes %zu, keys %u, lookups %u (one at a time), setup %.2f s\n", o.nodes, o.keys, o.lookups, setup_s);
+  const char* mode_name = o.mode == DRT_SECURE_RESOLVE ? "resolve" : o.mode == DRT_SECURE_MEMBERSHIP ? "membership" : "confidential";
+  std::printf("nodes %zu, keys %u, lookups %u (one at a time), mode %s, setup %.2f s\n", o.nodes, o.keys, o.lookups,
+              mode_name, setup_s);
   std::printf("found          %zu / %u (%.2f %%)\n", found, o.lookups, 100.0 * static_cast<double>(found) / o.lookups);
   std::printf("lookups/s      %.0f\n", o.lookups / run_s);
   std::printf("first result   p50 %.3f ms  p99 %.3f ms\n", percentile(first_ms, 0.5), percentile(first_ms, 0.99));
   std::printf("completion     p50 %.3f ms  p99 %.3f ms\n", percentile(done_ms, 0.5), percentile(done_ms, 0.99));
   std::printf("path length    mean %.2f nodes contacted\n", hops / o.lookups);
-  std::printf("{\"nodes\":%zu,\"keys\":%u,\"lookups\":%u,\"found\":%zu,\"lookups_per_s\":%.1f,\"first_p50_ms\":%.3f,"
+  std::printf("{\"mode\":\"%s\",\"nodes\":%zu,\"keys\":%u,\"lookups\":%u,\"found\":%zu,\"lookups_per_s\":%.1f,\"first_p50_ms\":%.3f,"
               "\"first_p99_ms\":%.3f,\"done_p50_ms\":%.3f,\"done_p99_ms\":%.3f,\"path_mean\":%.2f}\n",
-              o.nodes, o.keys, o.lookups, found, o.lookups / run_s, percentile(first_ms, 0.5), percentile(first_ms, 0.99),
+              mode_name, o.nodes, o.keys, o.lookups, found, o.lookups / run_s, percentile(first_ms, 0.5), percentile(first_ms, 0.99),
               percentile(done_ms, 0.5), percentile(done_ms, 0.99), hops / o.lookups);
   return 0;
 }

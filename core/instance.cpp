@@ -32,49 +32,10 @@ bool callback_scope::active_for(const instance* inst) {
   return std::find(t_callbacks.begin(), t_callbacks.end(), inst) != t_callbacks.end();
 }
 
-std::vector<sockaddr_in6> copy_ipv6_addresses(const SOCKET_ADDRESS_LIST* list) {
-  std::vector<sockaddr_in6> out;
-  if (list == nullptr) return out;
-  for (std::int32_t i = 0; i < list->iAddressCount; ++i) {
-    const SOCKET_ADDRESS& a = list->Address[i];
-    if (a.lpSockaddr && a.iSockaddrLength >= static_cast<int>(sizeof(sockaddr_in6)) &&
-        a.lpSockaddr->sa_family == AF_INET6) {
-      sockaddr_in6 sin6{};
-      std::memcpy(&sin6, a.lpSockaddr, sizeof sin6);
-      out.push_back(sin6);
-    }
-  }
-  return out;
-}
-
 key_bytes to_key(const DRT_DATA& d) {
   key_bytes k{};
   std::memcpy(k.data(), d.pb, k.size());
   return k;
-}
-
-engine::endpoint to_endpoint(const sockaddr_in6& a) {
-  engine::endpoint e;
-  std::memcpy(e.address.data(), a.sin6_addr.s6_addr, 16);
-  e.port = ntohs(a.sin6_port);
-  e.scope_id = a.sin6_scope_id;
-  return e;
-}
-
-std::vector<engine::endpoint> to_endpoints(const std::vector<sockaddr_in6>& addrs) {
-  std::vector<engine::endpoint> out;
-  out.reserve(addrs.size());
-  for (const auto& a : addrs) out.push_back(to_endpoint(a));
-  return out;
-}
-
-sockaddr_in6 to_sockaddr(const engine::endpoint& e) {
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  std::memcpy(a.sin6_addr.s6_addr, e.address.data(), 16);
-  a.sin6_port = htons(e.port);
-  a.sin6_scope_id = e.scope_id;
-  return a;
 }
 
 instance::instance(const DRT_SETTINGS& settings, int event_fd, const void* pv_context,
@@ -326,17 +287,10 @@ void instance::register_with_bootstrap() {
   if (bootstrap_registered_ || !bootstrap_attached_) return;
   std::vector<sockaddr_in6> addrs;
   if (FAILED(local_addresses(addrs)) || addrs.empty()) return;
-  std::vector<std::uint8_t> block(offsetof(SOCKET_ADDRESS_LIST, Address) +
-                                  std::max<std::size_t>(1, addrs.size()) * sizeof(SOCKET_ADDRESS));
-  auto* list = reinterpret_cast<SOCKET_ADDRESS_LIST*>(block.data());
-  list->iAddressCount = static_cast<std::int32_t>(addrs.size());
-  for (std::size_t i = 0; i < addrs.size(); ++i) {
-    list->Address[i].lpSockaddr = reinterpret_cast<sockaddr*>(&addrs[i]);
-    list->Address[i].iSockaddrLength = sizeof(sockaddr_in6);
-  }
+  runtime::socket_address_list list(std::move(addrs));
   callback_scope scope(this);
   // A failure is ignored; the call is repeated at the next endpoint change (spec/api.md §4.6).
-  bootstrap_registered_ = SUCCEEDED(bootstrap_.Register(bootstrap_.pvContext, list));
+  bootstrap_registered_ = SUCCEEDED(bootstrap_.Register(bootstrap_.pvContext, list.get()));
 }
 
 }  // namespace drt::core

@@ -12,6 +12,7 @@
 #include "event_queue.hpp"
 #include "library.hpp"
 #include "runtime/security_adapter.hpp"
+#include "runtime/socket_address.hpp"
 #include "runtime/system_random.hpp"
 
 #include <asio/steady_timer.hpp>
@@ -168,15 +169,13 @@ class instance : public std::enable_shared_from_this<instance> {
   std::shared_ptr<std::weak_ptr<instance>> callback_target_;
 };
 
-// The IPv6 entries of a provider's address list, copied (non-IPv6 entries are skipped).
-std::vector<sockaddr_in6> copy_ipv6_addresses(const SOCKET_ADDRESS_LIST* list);
-
 // Key bytes of a DRT_DATA known to hold 32 bytes.
 key_bytes to_key(const DRT_DATA& d);
 
-// Endpoints between the provider ABI (sockaddr_in6, network byte order) and the engine.
-engine::endpoint to_endpoint(const sockaddr_in6& a);
-std::vector<engine::endpoint> to_endpoints(const std::vector<sockaddr_in6>& addrs);
-sockaddr_in6 to_sockaddr(const engine::endpoint& e);
+// Address conversions for the instance's files (core/runtime/socket_address.hpp).
+using runtime::copy_ipv6_addresses;
+using runtime::to_endpoint;
+using runtime::to_endpoints;
+using runtime::to_sockaddr;
 
 }  // namespace drt::core

@@ -175,6 +175,7 @@ void instance::on_engine_event(const engine::node_event& e) {
     case engine::node_event::kind::registration_state_changed: {
       queued_event ev;
       ev.type = DRT_EVENT_REGISTRATION_STATE_CHANGED;
+      ev.hr = e.status_error;  // spec/api.md §4.11: the provider's failure
       ev.local_key = to_api_key(e.local_key);
       events_.push(std::move(ev));
       break;

@@ -55,6 +55,7 @@ struct options {
   std::uint32_t latency_ms_mean = 40;
   std::uint64_t settle_ms = 45'000;
   std::uint64_t partition_ms = 60'000;
+  std::string mode = "resolve";  // security mode of every node (null provider)
 };
 
 // The oracle's answer: the registered keys in [min,max] closest to target (§1.1 order).
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
   app.add_option("--lookup-rate", o.lookup_rate_per_s, "Searches started per virtual second");
   app.add_option("--latency-ms", o.latency_ms_mean, "Mean one-way link latency (per link uniform in [5, 2*mean-5], plus 0-10 ms jitter)");
   app.add_option("--settle-ms", o.settle_ms, "Virtual time to wait after the last join before the lookups");
+  app.add_option("--mode", o.mode, "Security mode of every node, with the null provider: resolve, membership or confidential (the protocol's messages of that mode; nothing is encrypted)")
+      ->check(CLI::IsMember({"resolve", "membership", "confidential"}));
   CLI11_PARSE(app, argc, argv);
 
   const auto wall_start = std::chrono::steady_clock::now();
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
   cfg.duplicate_pct = o.duplicate_pct;
   cfg.reorder_pct = o.reorder_pct;
   cfg.latency_ms_mean = o.latency_ms_mean;
+  cfg.security_mode = o.mode == "confidential" ? 2 : o.mode == "membership" ? 1 : 0;
   drt::sim::network net(o.seed, cfg);
   drt::engine::seeded_random workload(o.seed ^ 0x9E3779B97F4A7C15ull);
 
@@ -289,14 +293,14 @@ int main(int argc, char** argv) {
   cache_entries /= static_cast<double>(std::max<std::size_t>(1, live_count));
   char line[1600];
   std::snprintf(line, sizeof line,
-                "{\"nodes\":%zu,\"lookups\":%zu,\"success_rate\":%.5f,\"hops_mean\":%.3f,\"hops_p99\":%.0f,"
+                "{\"mode\":\"%s\",\"nodes\":%zu,\"lookups\":%zu,\"success_rate\":%.5f,\"hops_mean\":%.3f,\"hops_p99\":%.0f,"
                 "\"msgs_per_lookup\":%.2f,\"virtual_latency_p50_ms\":%.0f,\"virtual_latency_p99_ms\":%.0f,\"wall_s\":%.1f,"
                 "\"peak_rss_mib\":%.1f,\"bytes_per_node\":%.0f,\"rss_bytes_per_node\":%.0f,\"exact_lookups\":%zu,"
                 "\"absent_ok_rate\":%.5f,\"absent_lookups\":%zu,\"nearest_ok_rate\":%.5f,\"nearest_lookups\":%zu,"
                 "\"range_ok_rate\":%.5f,\"range_lookups\":%zu,\"leafset_correct\":%.4f,\"cache_entries_mean\":%.1f,\"live_nodes\":%zu,"
                 "\"churn_pct_per_min\":%.2f,\"loss_pct\":%.2f,\"partition\":%s,\"cross_leaf_before_heal\":%.4f,\"seed\":%" PRIu64 ",\"virtual_s\":%.0f,"
                 "\"trace_hash\":\"%016" PRIx64 "\"}",
-                o.nodes, lookups_done, exact_total ? double(exact_ok) / double(exact_total) : 1.0,
+                o.mode.c_str(), o.nodes, lookups_done, exact_total ? double(exact_ok) / double(exact_total) : 1.0,
                 hops.empty() ? 0.0 : hops_sum / double(hops.size()), percentile(hops, 0.99),
                 lookups_done ? double(msgs) / double(lookups_done) : 0.0, percentile(latencies, 0.5), percentile(latencies, 0.99),
                 wall_s(), rss, double(net.engine_bytes_total()) / double(std::max<std::size_t>(1, live_count)),

@@ -222,7 +222,8 @@ const char* to_string(drop_reason r) {
       "too_short", "too_long", "bad_header", "unknown_type", "version_mismatch", "bad_source",
       "bad_field_length", "bad_fixed_length", "field_order", "missing_field", "bad_array",
       "bad_route_entry", "bad_split", "fragment_invalid", "reassembly_full", "unmatched_answer",
-      "bad_nonce", "security_failure", "unusable_route_entry", "not_applicable", "rate_limited"};
+      "bad_nonce", "security_failure", "unusable_route_entry", "not_applicable", "decrypt_failure",
+      "rate_limited"};
   static_assert(std::size(names) == static_cast<std::size_t>(drop_reason::count_));
   return names[static_cast<std::size_t>(r)];
 }
@@ -541,6 +542,85 @@ std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> p
     if (has_revoke == has_route) return drop_reason::missing_field;  // exactly one [D19]
   }
   return m;
+}
+
+namespace {
+
+// The data part of a field that put_* wrote at offset 0 of `encoded` (TLV header and padding off).
+bytes field_data(const bytes& encoded) {
+  const std::size_t len = get16(&encoded[2]);
+  return bytes(encoded.begin() + 4, encoded.begin() + static_cast<std::ptrdiff_t>(len));
+}
+
+bool is_protected_in(message_type t, std::uint16_t id) {
+  for (const rule& r : body_grammar(t))
+    if (r.id == id) return r.is_protected;
+  return false;
+}
+
+}  // namespace
+
+std::vector<protected_field> protected_fields(const message& m) {
+  std::vector<protected_field> out;
+  auto add_bytes = [&](std::uint16_t id, const std::optional<bytes>& v) {
+    if (v) out.push_back({id, *v});
+  };
+  auto add_route = [&] {
+    if (!m.route) return;
+    bytes b;
+    put_route_entry(b, 0, *m.route);
+    out.push_back({field_id::routing_entry, field_data(b)});
+  };
+  switch (m.type) {
+    case message_type::flood:
+      add_bytes(field_id::revoke_cpa, m.revoke_cpa);
+      add_route();
+      break;
+    case message_type::authority:
+      add_bytes(field_id::extended_payload, m.extended_payload);
+      add_route();
+      add_bytes(field_id::validate_cpa, m.validate_cpa);
+      break;
+    case message_type::lookup:
+      if (m.endpoints) {
+        bytes b;
+        put_endpoint_array(b, 0, *m.endpoints);
+        out.push_back({field_id::ipv6_endpoint_array, field_data(b)});
+      }
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+void clear_protected_fields(message& m) {
+  switch (m.type) {
+    case message_type::flood:
+      m.revoke_cpa.reset();
+      m.route.reset();
+      break;
+    case message_type::authority:
+      m.extended_payload.reset();
+      m.route.reset();
+      m.validate_cpa.reset();
+      break;
+    case message_type::lookup:
+      m.endpoints.reset();
+      break;
+    default:
+      break;
+  }
+}
+
+std::optional<drop_reason> store_decrypted_field(message& m, std::uint16_t id, std::span<const std::uint8_t> data) {
+  if (!is_protected_in(m.type, id)) return drop_reason::field_order;
+  const bool present = (id == field_id::revoke_cpa && m.revoke_cpa) || (id == field_id::routing_entry && m.route) ||
+                       (id == field_id::extended_payload && m.extended_payload) ||
+                       (id == field_id::validate_cpa && m.validate_cpa) ||
+                       (id == field_id::ipv6_endpoint_array && m.endpoints);
+  if (present) return drop_reason::field_order;  // a repeated field makes the message invalid (§2.1 rule 6)
+  return store_field(m, id, data);
 }
 
 std::variant<drop_reason, message> decode_single(std::span<const std::uint8_t> d, std::uint8_t local_major) {

@@ -44,6 +44,22 @@ std::variant<drop_reason, message> parse_message(std::span<const std::uint8_t> p
                                                  std::span<const std::uint8_t> body,
                                                  std::size_t* signed_body_bytes = nullptr);
 
+// Mode 2 (§5.5 [D7]): the protected fields of a message. A message type has at most these, in
+// message order: FLOOD REVOKE_CPA, ROUTING_ENTRY; AUTHORITY EXTENDED_PAYLOAD, ROUTING_ENTRY,
+// VALIDATE_CPA; LOOKUP IPV6_ENDPOINT_ARRAY (the flagged path). Everything else stays in clear.
+struct protected_field {
+  std::uint16_t id = 0;  // the FieldID the plaintext is the data of
+  bytes data;            // the field's data, without TLV header and padding
+};
+// The protected fields `m` holds in clear, in message order (the buffers of one EncryptData).
+std::vector<protected_field> protected_fields(const message& m);
+// Removes the clear protected fields (after they were encrypted into m.encrypted).
+void clear_protected_fields(message& m);
+// Stores one decrypted plaintext as the data of protected field `id` of `m`, with every check a
+// clear field of that ID gets (route entry layout, array consistency); the field must be
+// protected in m's type and not present yet.
+std::optional<drop_reason> store_decrypted_field(message& m, std::uint16_t id, std::span<const std::uint8_t> data);
+
 // Convenience for tests: split + parse of an unfragmented datagram.
 std::variant<drop_reason, message> decode_single(std::span<const std::uint8_t> d,
                                                  std::uint8_t local_major);

@@ -100,6 +100,7 @@ enum class drop_reason : std::uint8_t {
   bad_field_length, bad_fixed_length, field_order, missing_field, bad_array, bad_route_entry,
   bad_split, fragment_invalid, reassembly_full, unmatched_answer, bad_nonce, security_failure,
   unusable_route_entry, not_applicable,
+  decrypt_failure,  // mode 2: no KEYTOKEN, DecryptData refused, or a protected field in clear (§5.5)
   rate_limited,  // an unsolicited request above its source's rate (rate_limit.hpp)
   count_
 };

@@ -26,7 +26,7 @@ node::~node() = default;
 
 HRESULT node::check_config(const node_config& config) {
   if (config.max_routing_addresses < 1 || config.max_routing_addresses > 20) return DRT_E_INVALID_MAX_ADDRESSES;
-  if (config.security_mode > 1) return DRT_E_CAPABILITY_MISMATCH;  // mode 2: not implemented yet
+  if (config.security_mode > 2) return DRT_E_CAPABILITY_MISMATCH;
   return S_OK;
 }
 
@@ -52,6 +52,8 @@ std::size_t node::memory_bytes() const {
   }
   n += state_->conversations.capacity() * sizeof(conversation) + state_->recent_requests.capacity() * 32;
   for (const auto& [id, st] : state_->searches) n += sizeof(st) + 48 + st.path.capacity() * sizeof(search_path_entry);
+  n += state_->peer_credentials.capacity() * sizeof(state_->peer_credentials.front());
+  for (const auto& [e, c] : state_->peer_credentials) n += c.capacity();
   return n;
 }
 
@@ -117,7 +119,8 @@ void node::impl::add_sec_fields(message& m) {
   m.key_identifier = std::move(key_id);
 }
 
-void node::impl::send_answer(message m, const endpoint& to, const endpoint& from) {
+void node::impl::send_answer(message m, const endpoint& to, const endpoint& from, const bytes* recipient_credential) {
+  if (n.config_.security_mode >= 2 && !encrypt_for(m, recipient_credential)) return;  // never in clear (§5.5)
   m.version_major = n.config_.version_major;
   m.version_minor = n.config_.version_minor;
   if (m.message_id == 0) m.message_id = static_cast<std::uint32_t>(n.rng_.next_u64());
@@ -133,12 +136,22 @@ std::uint32_t node::impl::send_request(message m, const endpoint& to, pending_re
   m.version_major = n.config_.version_major;
   m.version_minor = n.config_.version_minor;
   m.message_id = fresh_message_id();
-  if (m.type == message_type::request || m.type == message_type::inquire || m.type == message_type::lookup) add_sec_fields(m);
   p.type = m.type;
   p.to = to;
   p.from = local_source();
-  p.datagrams = encode(m);
   p.first_sent_ms = s.now_ms;
+  // §5.4 order: build fields → encrypt (mode 2) → sign → fragment. Protected fields go only to a
+  // peer whose credential we hold; otherwise nothing is sent and the request expires at once.
+  if (n.config_.security_mode >= 2 && !encrypt_for(m, credential_of(to))) {
+    if (p.no_retransmit) return 0;
+    p.retries_left = 0;
+    p.deadline_ms = s.now_ms;
+    const std::uint32_t id = m.message_id;
+    s.pending.emplace(id, std::move(p));
+    return id;
+  }
+  if (m.type == message_type::request || m.type == message_type::inquire || m.type == message_type::lookup) add_sec_fields(m);
+  p.datagrams = encode(m);
   p.deadline_ms = s.now_ms + retransmit_interval_ms;
   for (const auto& d : p.datagrams) {
     ++n.counters_.datagrams_sent;
@@ -273,6 +286,7 @@ void node::impl::expire(std::uint32_t id) {
       break;
     }
     case purpose::lookup:
+    case purpose::hop_check:  // mode 2: a hop that cannot be checked counts as unreachable
       on_lookup_expired(p, false);
       break;
     case purpose::refill:
@@ -365,7 +379,28 @@ void node::impl::dispatch(const message& m, const endpoint& from, const endpoint
     if (FAILED(n.security_.verify_data(buffers, *m.credential, *m.key_identifier, *m.signature)))
       return drop(drop_reason::security_failure);
   }
-  if (!m.encrypted.empty()) return drop(drop_reason::security_failure);  // mode 2 not supported yet
+  if (n.config_.security_mode >= 2 &&
+      (m.type == message_type::flood || m.type == message_type::authority || m.type == message_type::lookup)) {
+    // Cheap checks before DecryptData's private-key operation: an AUTHORITY must answer a pending
+    // request of ours [D15], a FLOOD with D set our recent REQUEST [D17].
+    if (m.type == message_type::authority) {
+      auto it = s.pending.find(m.acked_id.value_or(0));
+      if (it == s.pending.end() || !(it->second.to == from)) return drop(drop_reason::unmatched_answer);
+    }
+    if (m.type == message_type::flood && m.flood_flags && (*m.flood_flags & flags::flood_no_ack) &&
+        std::none_of(s.recent_requests.begin(), s.recent_requests.end(), [&](const auto& r) {
+          return r.first == from && s.now_ms < r.second + flood_accept_window_ms;
+        }))
+      return drop(drop_reason::unmatched_answer);
+    message plain = m;
+    if (!open_protected(plain)) return;  // dropped and counted
+    return deliver(plain, from, local);
+  }
+  if (!m.encrypted.empty()) return drop(drop_reason::security_failure);  // modes 0–1: no ENCRYPTED_FIELD
+  deliver(m, from, local);
+}
+
+void node::impl::deliver(const message& m, const endpoint& from, const endpoint& local) {
   switch (m.type) {
     case message_type::solicit: return on_solicit(m, from, local);
     case message_type::request: return on_request(m, from, local);
@@ -566,6 +601,16 @@ void node::fault(HRESULT reason) {
 
 // ---------------------------------------------------------------- maintenance (§3.11)
 
+void node::impl::report_unprovable(registered_key& k, HRESULT why) {
+  if (k.proof_failed_reported) return;
+  k.proof_failed_reported = true;
+  node_event e{};
+  e.type = node_event::kind::registration_state_changed;
+  e.local_key = k.key;
+  e.status_error = why;
+  n.out_events_.push_back(e);
+}
+
 void node::impl::maintenance_tick() {
   const std::uint64_t period = n.cache_.size() <= 2 ? 10'000 : 15'000;
   s.maintenance_ms = s.now_ms + period * (90 + n.rng_.uniform(21)) / 100;  // ±10 % [D13]
@@ -576,9 +621,15 @@ void node::impl::maintenance_tick() {
     if (n.cache_.remove_unconfirmed(static_cast<std::uint32_t>((s.now_ms - unconfirmed_lifetime_ms) / 1000)) > 0)
       after_cache_change();
   }
+  if (!s.peer_credentials.empty()) prune_credentials();  // mode 2: only peers still cached
   if (s.keys.empty()) {
     start_spread();
     return;
+  }
+  // D29: notice an expired local certificate even when nobody asks for a proof. The credential
+  // is a copy of a cached buffer, so asking each tick is cheap; an invalid chain means expiry.
+  if (bytes credential; n.security_.get_serialized_credential(credential) == DRT_E_INVALID_CERT_CHAIN) {
+    for (auto& k : s.keys) report_unprovable(k, DRT_E_INVALID_CERT_CHAIN);
   }
   // 3. probe leaf-set entries not confirmed for 60 s, oldest first, at most 4
   std::vector<const cache_entry*> stale;

@@ -24,7 +24,7 @@ enum class node_status : std::uint8_t { active = 0, alone = 1, no_network = 10, 
 enum class match_type : std::uint8_t { exact = 0, near = 1, intermediate = 2 };             // DRT_MATCH_TYPE
 
 struct node_config {
-  std::uint8_t security_mode = 0;  // DRT_SECURE_RESOLVE / MEMBERSHIP (CONFIDENTIALPAYLOAD: not yet)
+  std::uint8_t security_mode = 0;  // DRT_SECURE_RESOLVE / MEMBERSHIP / CONFIDENTIALPAYLOAD (0..2)
   std::uint8_t version_major = 1;
   std::uint8_t version_minor = 0;
   std::uint32_t max_routing_addresses = 4;  // 1..20 [D14]
@@ -40,7 +40,7 @@ struct outgoing_datagram {
 struct node_event {
   enum class kind : std::uint8_t { status_changed, leafset_key_changed, registration_state_changed } type;
   node_status status = node_status::no_network;  // status_changed
-  HRESULT status_error = S_OK;                   // status_changed: the reason for FAULTED
+  HRESULT status_error = S_OK;                   // status_changed: the reason for FAULTED; registration: the provider's failure
   key256 local_key;                              // leafset / registration
   key256 remote_key;                             // leafset
   bool added = false;                            // leafset: DRT_LEAFSET_KEY_ADDED / DELETED
@@ -103,7 +103,7 @@ class node {
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  // Rejects configurations the engine cannot run (mode 2, bad address count).
+  // Rejects configurations the engine cannot run (a mode above 2, bad address count).
   static HRESULT check_config(const node_config& config);
 
   // ---- inputs ----

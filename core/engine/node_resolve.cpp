@@ -65,7 +65,7 @@ void node::impl::on_lookup(const message& m, const endpoint& from, const endpoin
   }
   if (best && (any_referral || (closer_to(target, best->key, validate) && !(best->key == validate)))) a.route = std::move(best);
   a.flags = f;
-  send_answer(std::move(a), from, local);
+  send_answer(std::move(a), from, local, m.credential ? &*m.credential : nullptr);  // mode 2: referral for the asker
 }
 
 bool node::impl::in_range(const search_state& st, const key256& k) const {
@@ -142,6 +142,7 @@ void node::impl::advance(search_state& st) {
 }
 
 void node::impl::send_lookup(search_state& st, hop& h) {
+  if (n.config_.security_mode >= 2 && credential_of(h.ep) == nullptr) return check_hop_first(st, h);
   message m;
   m.type = message_type::lookup;
   lookup_controls c;

@@ -23,9 +23,11 @@ inline constexpr std::uint8_t use_count_max = 3;
 inline constexpr std::uint64_t unconfirmed_lifetime_ms = 600'000;
 inline constexpr std::uint64_t probe_age_ms = 60'000;
 inline constexpr std::size_t flagged_path_max = 22;
+inline constexpr std::size_t credentials_keep_extra = 16;  // mode 2: beyond one per cache entry
 
 enum class purpose : std::uint8_t {
   solicit, request, validate_entry, probe, search_candidate, lookup, refill, flood,
+  hop_check,  // mode 2: INQUIRE A|C to a walk's next hop whose credential we lack (§3.10.3 step 5)
 };
 
 struct flood_origin {
@@ -148,6 +150,10 @@ struct node_state {
   double lookup_tokens = 50;
   std::uint64_t lookup_tokens_ms = 0;
   source_rate_limiter request_limiter;  // unsolicited requests per source
+  // Mode 2 (§5.5): the validated credential of each peer we may encrypt to, by endpoint (zone 0).
+  // Filled from validated AUTHORITYs; pruned to the cached entries (credentials_keep_extra).
+  // Sorted by endpoint: a vector costs a third of a map's bytes per entry.
+  std::vector<std::pair<endpoint, bytes>> peer_credentials;
   bool closed = false;
   bool rechecking = false;
   std::uint64_t now_ms = 0;
@@ -164,7 +170,9 @@ struct node::impl {
   std::uint32_t fresh_message_id();
   std::array<std::uint8_t, 16> fresh_nonce();
   endpoint local_source() const;
-  void send_answer(message m, const endpoint& to, const endpoint& from);
+  // recipient_credential: the requester's credential; in mode 2 protected fields are encrypted
+  // for it, and without it (or when EncryptData fails) the answer is not sent (§5.5).
+  void send_answer(message m, const endpoint& to, const endpoint& from, const bytes* recipient_credential = nullptr);
   std::uint32_t send_request(message m, const endpoint& to, pending_request p);
   void add_sec_fields(message& m);
   void drop(drop_reason r) { ++n.counters_.dropped[static_cast<std::size_t>(r)]; }
@@ -180,9 +188,12 @@ struct node::impl {
   std::optional<endpoint> usable_endpoint(const route_entry& r) const;
   bool entry_acceptable(const route_entry& r) const;
   void dispatch(const message& m, const endpoint& from, const endpoint& local, byte_span signed_bytes);
+  void deliver(const message& m, const endpoint& from, const endpoint& local);
   bool publishes(const key256& k) const;
   void maintenance_tick();
   void publish_pending_keys();
+  // D29: the provider can no longer prove this key; raise UNRESOLVEABLE once per registration.
+  void report_unprovable(registered_key& k, HRESULT why);
 
   // conversations, validation, floods (node_sync.cpp)
   void send_solicit(const endpoint& to, std::uint64_t round_tag, bool split_detect);
@@ -204,6 +215,16 @@ struct node::impl {
   void on_revoke(const message& m, const endpoint& from);
   void revoke_key(const registered_key& k, bool once);
   void on_inquire(const message& m, const endpoint& from, const endpoint& local);
+
+  // mode 2, confidential payloads (node_confidential.cpp, §5.5)
+  const bytes* credential_of(const endpoint& e) const;
+  void remember_credential(const endpoint& e, const bytes& credential);
+  void prune_credentials();
+  bool accept_peer_credential(const message& authority, const endpoint& from);
+  bool encrypt_for(message& m, const bytes* recipient_credential);
+  bool open_protected(message& m);
+  void check_hop_first(search_state& st, const hop& h);
+  void resume_after_hop_check(const pending_request& p, const endpoint& from);
 
   // resolve (node_resolve.cpp)
   void on_lookup(const message& m, const endpoint& from, const endpoint& local);

@@ -113,7 +113,7 @@ void node::impl::on_request(const message& m, const endpoint& from, const endpoi
     f.flood_flags = flags::flood_no_ack;
     f.validate_id = key256{};
     f.route = std::move(e);
-    send_answer(std::move(f), from, local);
+    send_answer(std::move(f), from, local, m.credential ? &*m.credential : nullptr);  // mode 2: for the asker
   }
 }
 
@@ -230,7 +230,10 @@ void node::impl::on_authority_for_inquire(const message& m, const endpoint& from
   }
   const bool ok_flags = (f & (flags::authority_not_published | flags::authority_busy)) == 0;
   unpacked_payload u;
-  const bool ok = ok_flags && (!p.need_cpa || validate_cpa(m, p, u, nullptr));
+  bool ok = ok_flags && (!p.need_cpa || validate_cpa(m, p, u, nullptr));
+  // Mode 2: the peer's credential is what we encrypt to from now on (§3.4 step 5, §5.5).
+  if (ok && p.need_cpa && n.config_.security_mode >= 2) ok = accept_peer_credential(m, from);
+  if (p.why == purpose::hop_check && !ok) return on_lookup_expired(p, false);
   if (p.why == purpose::probe) {
     if (ok) {
       n.cache_.confirm(p.entry.key, from, now_s(), 0);
@@ -244,6 +247,7 @@ void node::impl::on_authority_for_inquire(const message& m, const endpoint& from
   n.cache_.insert(p.entry, from.address, p.need_cpa, now_s(), n.rng_);
   inserted(p.entry, from, p.need_cpa, p.origin);
   if (p.split_detect && !s.keys.empty()) start_split_detection_walk(p.entry, from);
+  if (p.why == purpose::hop_check) resume_after_hop_check(p, from);
 }
 
 void node::impl::inserted(const route_entry& r, const endpoint&, bool with_cpa, const std::optional<flood_origin>& origin) {
@@ -400,13 +404,7 @@ void node::impl::on_inquire(const message& m, const endpoint& from, const endpoi
                                                          n.local_endpoints_, nonce, packed);
   if (hr == E_OUTOFMEMORY) return;
   if (FAILED(hr)) {
-    if (!it->proof_failed_reported) {
-      it->proof_failed_reported = true;
-      node_event e{};
-      e.type = node_event::kind::registration_state_changed;
-      e.local_key = it->key;
-      n.out_events_.push_back(e);
-    }
+    report_unprovable(*it, hr);
     a.flags = flags::authority_not_published;
     return send_answer(std::move(a), from, local);
   }
@@ -418,7 +416,7 @@ void node::impl::on_inquire(const message& m, const endpoint& from, const endpoi
   }
   if (want_payload) a.extended_payload = std::move(packed.secured_payload);
   a.validate_cpa = std::move(packed.cpa);
-  send_answer(std::move(a), from, local);
+  send_answer(std::move(a), from, local, m.credential ? &*m.credential : nullptr);  // mode 2: for the asker
 }
 
 }  // namespace drt::engine

@@ -399,6 +399,26 @@ HRESULT parse_bootstrap_table(context& cx, const section& s, bootstrap_config& o
 
 constexpr std::array<std::string_view, 4> top_level_tables{"drt", "transport", "security",
                                                            "bootstrap"};
+// Entries the library accepts at the top level but leaves to the application: `[[keys]]` lists
+// keys to publish, which `drt node` reads (docs/configuration.md §8). An instance opened from a
+// file registers nothing by itself, because only the application can own the registrations.
+constexpr std::array<std::string_view, 5> top_level_entries{"drt", "transport", "security",
+                                                            "bootstrap", "keys"};
+
+// `keys`, if present, must be an array of tables; their contents are the application's.
+HRESULT check_application_keys(const context& cx, const toml::table& root) {
+  const toml::node* node = root.get("keys");
+  if (node == nullptr) return S_OK;
+  const toml::array* list = node->as_array();
+  if (list == nullptr) return wrong_type(cx, *node, "keys", "an array of tables ([[keys]])");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::node& entry = *list->get(i);
+    if (!entry.is_table()) {
+      return wrong_type(cx, entry, "keys[" + std::to_string(i) + "]", "a table ([[keys]])");
+    }
+  }
+  return S_OK;
+}
 
 HRESULT get_section(const context& cx, const toml::table& root, std::string_view name,
                     section& out) {
@@ -413,8 +433,9 @@ HRESULT get_section(const context& cx, const toml::table& root, std::string_view
 
 HRESULT parse_root(context& cx, const toml::table& root, node_config& out) {
   const section whole{&root, "", 1};
-  HRESULT hr = check_keys(cx, whole, top_level_tables, top_level_tables, "");
+  HRESULT hr = check_keys(cx, whole, top_level_entries, top_level_entries, "");
   if (FAILED(hr)) return hr;
+  if (hr = check_application_keys(cx, root); FAILED(hr)) return hr;
   std::array<section, 4> sections;
   for (std::size_t i = 0; i < sections.size(); ++i) {
     if (hr = get_section(cx, root, top_level_tables[i], sections[i]); FAILED(hr)) return hr;

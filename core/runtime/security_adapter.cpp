@@ -1,6 +1,8 @@
 // core/runtime: engine security calls → DRT_SECURITY_PROVIDER (security_adapter.hpp).
 #include "runtime/security_adapter.hpp"
 
+#include "runtime/socket_address.hpp"
+
 #include <netinet/in.h>
 
 #include <array>
@@ -42,35 +44,6 @@ struct api_key {
   }
 };
 
-// Endpoints as the provider expects them: a SOCKET_ADDRESS_LIST over sockaddr_in6 storage.
-class address_list {
- public:
-  explicit address_list(std::span<const engine::endpoint> endpoints)
-      : storage_(endpoints.size()),
-        block_(sizeof(SOCKET_ADDRESS_LIST) + (endpoints.empty() ? 0 : endpoints.size() - 1) * sizeof(SOCKET_ADDRESS)) {
-    auto* list = get();
-    list->iAddressCount = static_cast<std::int32_t>(endpoints.size());
-    for (std::size_t i = 0; i < endpoints.size(); ++i) {
-      sockaddr_in6& a = storage_[i];
-      a.sin6_family = AF_INET6;
-      a.sin6_port = htons(endpoints[i].port);
-      std::memcpy(a.sin6_addr.s6_addr, endpoints[i].address.data(), 16);
-      a.sin6_scope_id = endpoints[i].scope_id;
-      list->Address[i].lpSockaddr = reinterpret_cast<sockaddr*>(&a);
-      list->Address[i].iSockaddrLength = sizeof(sockaddr_in6);
-    }
-  }
-  SOCKET_ADDRESS_LIST* get() { return reinterpret_cast<SOCKET_ADDRESS_LIST*>(block_.data()); }
-
- private:
-  std::vector<sockaddr_in6> storage_;
-  struct aligned_block {
-    explicit aligned_block(std::size_t n) : words((n + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)) {}
-    std::uint8_t* data() { return reinterpret_cast<std::uint8_t*>(words.data()); }
-    std::vector<std::max_align_t> words;
-  } block_;
-};
-
 }  // namespace
 
 bytes security_adapter::take(DRT_DATA& d) {
@@ -104,7 +77,7 @@ HRESULT security_adapter::secure_and_pack_payload(void* key_context, std::uint8_
                                                   const bytes* payload, std::span<const engine::endpoint> addresses,
                                                   byte_span nonce, engine::packed_payload& out) {
   api_key k(key);
-  address_list list(addresses);
+  socket_address_list list(addresses);
   const DRT_DATA p = payload ? view(*payload) : DRT_DATA{};
   const DRT_DATA n = view(nonce);
   DRT_DATA cpa{}, classifier{}, secured{}, chain{};
@@ -144,17 +117,9 @@ HRESULT security_adapter::validate_and_unpack_payload(byte_span cpa, byte_span c
   out.flags = flags;
   out.addresses.clear();
   if (list != nullptr) {
-    for (std::int32_t i = 0; i < list->iAddressCount; ++i) {
-      const SOCKET_ADDRESS& a = list->Address[i];
-      if (a.lpSockaddr == nullptr || a.iSockaddrLength < static_cast<int>(sizeof(sockaddr_in6)) ||
-          a.lpSockaddr->sa_family != AF_INET6) {
-        continue;
-      }
-      sockaddr_in6 s6;
-      std::memcpy(&s6, a.lpSockaddr, sizeof s6);
-      engine::endpoint e;
-      std::memcpy(e.address.data(), s6.sin6_addr.s6_addr, 16);
-      e.port = ntohs(s6.sin6_port);
+    for (const sockaddr_in6& s6 : copy_ipv6_addresses(list)) {
+      engine::endpoint e = to_endpoint(s6);
+      e.scope_id = 0;  // zone 0: a peer's zone means nothing here; the engine applies zones
       out.addresses.push_back(e);
     }
     table_.FreeData(table_.pvContext, list);

@@ -384,4 +384,10 @@ bool to_unix_seconds(const ASN1_TIME* t, std::int64_t& out) noexcept {
   return true;
 }
 
+bool may_receive_keytoken(cert_ref leaf, key_profile profile) noexcept {
+  if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) == 0) return true;
+  const std::uint32_t usage = X509_get_key_usage(leaf);
+  return (usage & (profile == key_profile::o1 ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)) != 0;
+}
+
 }  // namespace drt::plugins::openssl

@@ -48,6 +48,20 @@ struct credential_input {
 // PKCS#7 SignedData, certificates only, certificates in the given order (docs/security.md).
 [[nodiscard]] std::vector<std::uint8_t> encode_credential(std::span<X509* const> certs);
 
+// The certificate interface of the shared provider sources (plugins/security-common/
+// derived_key_config.cpp); security-wolfssl's credential.hpp has the same names.
+using cert_ref = X509*;
+[[nodiscard]] inline bool same_cert(cert_ref a, cert_ref b) noexcept { return X509_cmp(a, b) == 0; }
+[[nodiscard]] inline key_profile leaf_profile(cert_ref c) noexcept { return profile_of(X509_get0_pubkey(c)); }
+// Whether `key` (a private key) belongs to the certificate's public key.
+[[nodiscard]] inline bool is_private_key_of(const pkey_ptr& key, cert_ref c) noexcept {
+  return EVP_PKEY_eq(X509_get0_pubkey(c), key.get()) == 1;
+}
+[[nodiscard]] inline x509_ptr shared_cert(const x509_ptr& c) noexcept { return share(c.get()); }
+[[nodiscard]] inline pkey_ptr shared_public_key(cert_ref c) noexcept { return share(X509_get0_pubkey(c)); }
+// False when the leaf's keyUsage forbids receiving a keytoken of its profile (docs/security.md).
+[[nodiscard]] bool may_receive_keytoken(cert_ref leaf, key_profile profile) noexcept;
+
 struct decoded_credential {
   std::vector<x509_ptr> certs;
   std::size_t leaf = 0;  // index of the one certificate that issued none of the others

@@ -6,6 +6,9 @@
 
 namespace drt::plugins::wolfssl {
 
+inline constexpr const char* backend_plugin_name = "security-wolfssl";
 inline constexpr const char* backend_crypto_name = "wolfCrypt";
+// Why the provider cannot be created when derived_key_provider::crypto_ready() is false.
+inline constexpr const char* backend_unavailable_text = "wolfSSL_Init failed or the DRBG cannot be seeded";
 
 }  // namespace drt::plugins::wolfssl

@@ -498,4 +498,9 @@ HRESULT chain_verifier::verify(const cert* leaf, std::span<const cert* const> in
   return S_OK;
 }
 
+bool may_receive_keytoken(cert_ref leaf, key_profile profile) noexcept {
+  if (!leaf->key_usage_set) return true;
+  return (leaf->key_usage & (profile == key_profile::o1 ? KEYUSE_KEY_ENCIPHER : KEYUSE_KEY_AGREE)) != 0;
+}
+
 }  // namespace drt::plugins::wolfssl

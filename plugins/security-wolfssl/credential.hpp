@@ -46,6 +46,20 @@ struct credential_input {
 // K6: the crl2pkcs7 layout, certificates in the given order.
 [[nodiscard]] std::vector<std::uint8_t> encode_credential(std::span<const cert* const> certs);
 
+// The certificate interface of the shared provider sources (plugins/security-common/
+// derived_key_config.cpp); security-openssl's credential.hpp has the same names.
+using cert_ref = const cert*;
+[[nodiscard]] inline bool same_cert(cert_ref a, cert_ref b) noexcept { return a->der == b->der; }
+[[nodiscard]] inline key_profile leaf_profile(cert_ref c) noexcept { return profile_of(c->key.get()); }
+// Whether `key` (a private key) belongs to the certificate's public key.
+[[nodiscard]] inline bool is_private_key_of(const pkey_ptr& key, cert_ref c) noexcept {
+  return key->type == c->key->type && ct_equal(key->public_id, c->key->public_id);
+}
+[[nodiscard]] inline x509_ptr shared_cert(const x509_ptr& c) noexcept { return c; }
+[[nodiscard]] inline pkey_ptr shared_public_key(cert_ref c) noexcept { return c->key; }
+// False when the leaf's keyUsage forbids receiving a keytoken of its profile (docs/security.md).
+[[nodiscard]] bool may_receive_keytoken(cert_ref leaf, key_profile profile) noexcept;
+
 struct decoded_credential {
   std::vector<x509_ptr> certs;
   std::size_t leaf = 0;

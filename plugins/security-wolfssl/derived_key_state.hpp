@@ -55,6 +55,9 @@ struct derived_key_provider {
   std::optional<local_identity> local;
   unix_clock clock;
 
+  // SHA-256, AES-256-GCM and the key wraps are usable (else DRT_E_CAPABILITY_MISMATCH).
+  [[nodiscard]] bool crypto_ready() const noexcept { return library.ok() && hasher.available() && crypto.available(); }
+
   std::mutex cache_mutex;
   std::map<sha256_digest, std::shared_ptr<const remote_peer>> cache;
 

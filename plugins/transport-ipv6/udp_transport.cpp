@@ -17,7 +17,6 @@
 namespace drt::plugins::transport {
 namespace {
 
-constexpr std::size_t receive_buffer_bytes = 65536;  // any UDP datagram fits: MSG_TRUNC is exact
 constexpr int datagrams_per_wakeup = 64;             // then yield to the monitor and the queue
 
 bool same_address(const sockaddr_in6& a, const sockaddr_in6& b) {
@@ -38,7 +37,10 @@ udp_transport::udp_transport(construction_key, const transport_options& options)
       work_(asio::make_work_guard(io_)),
       socket_(io_),
       netlink_(io_),
-      receive_buffer_(receive_buffer_bytes) {}
+      // Sized to the largest datagram we accept, not to 64 KiB: recvmsg with MSG_TRUNC flags any
+      // longer one, which is dropped as oversized all the same. 1.5 KB instead of 64 KB of
+      // touched memory per transport (docs/performance.md: RSS per node).
+      receive_buffer_(options.datagram_bytes_max) {}
 
 HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<udp_transport>& out,
                               std::string& detail) {

@@ -143,6 +143,27 @@ TEST_F(DerivedKeyInstance, RegistersTheDerivedKeyAndRefusesAnyOther) {
   }
 }
 
+// spec/api.md §5.1.1: DRT_SECURE_CONFIDENTIALPAYLOAD opens like MEMBERSHIP (the engine runs mode
+// 2), with either leaf type.
+TEST_F(DerivedKeyInstance, ConfidentialModeOpensWithALocalCertificate) {
+  for (const cg::identity* id : {&certs().ec_node, &certs().rsa_node}) {
+    bytes root = pem(certs().root, false), local = pem(*id, true);
+    DRT_DATA r = data_of(root), l = data_of(local);
+    DRT_SECURITY_PROVIDER* security = nullptr;
+    ASSERT_EQ(DrtCreateDerivedKeySecurityProvider(&r, &l, &security), S_OK);
+    DRT_SETTINGS s = settings_for(security, DRT_SECURE_CONFIDENTIALPAYLOAD);
+    HDRT h = nullptr;
+    ASSERT_EQ(DrtOpen(&s, -1, nullptr, &h), S_OK) << DrtGetLastErrorDetail();
+    bytes key = api_key_of(*id), data{1, 2, 3};
+    DRT_REGISTRATION reg{data_of(key), data_of(data)};
+    HDRT_REGISTRATION_CONTEXT ctx = nullptr;
+    EXPECT_EQ(DrtRegisterKey(h, &reg, nullptr, &ctx), S_OK) << DrtGetLastErrorDetail();
+    DrtUnregisterKey(ctx);
+    DrtClose(h);
+    DrtDeleteDerivedKeySecurityProvider(security);
+  }
+}
+
 TEST_F(DerivedKeyInstance, MembershipWithoutLocalCertificateFailsToOpen) {
   bytes root = pem(certs().root, false);
   DRT_DATA r = data_of(root);

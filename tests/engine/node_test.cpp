@@ -315,9 +315,11 @@ TEST(NodeMembershipMode, SignedMessagesAreVerifiedAndForgeriesDropped) {
   EXPECT_EQ(t.results[id][0].hr, S_OK);
 }
 
-TEST(NodeConfig, ConfidentialModeIsRefusedUntilImplemented) {
+TEST(NodeConfig, ModesUpToConfidentialAreAcceptedAndOthersRefused) {
   node_config cfg;
   cfg.security_mode = 2;
+  EXPECT_EQ(node::check_config(cfg), S_OK);
+  cfg.security_mode = 3;
   EXPECT_EQ(node::check_config(cfg), DRT_E_CAPABILITY_MISMATCH);
   cfg.security_mode = 0;
   cfg.max_routing_addresses = 21;

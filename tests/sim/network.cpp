@@ -6,7 +6,8 @@ namespace drt::sim {
 
 using engine::endpoint;
 
-network::network(std::uint64_t seed, network_config config) : rng_(seed), config_(config) {}
+network::network(std::uint64_t seed, network_config config)
+    : rng_(seed), config_(config), security_mode_(config.security_mode), security_factory_(config.security_factory) {}
 network::~network() = default;
 
 endpoint network::endpoint_of(std::size_t i) const {
@@ -48,10 +49,21 @@ std::uint32_t network::link_latency_ms(std::uint32_t a, std::uint32_t b) const {
   return 5 + static_cast<std::uint32_t>(h % span);
 }
 
-std::size_t network::add_node(std::optional<engine::key256> key) { return add_node_with(key, nullptr); }
+std::size_t network::add_node(std::optional<engine::key256> key, std::optional<engine::bytes> payload) {
+  std::unique_ptr<engine::security_provider> security;
+  if (security_factory_) security = security_factory_(nodes_.size());
+  engine::node_config node_config;
+  node_config.security_mode = security_mode_;
+  return start_node(key, std::move(payload), std::move(security), node_config);
+}
 
 std::size_t network::add_node_with(std::optional<engine::key256> key, std::unique_ptr<engine::security_provider> security,
                                    engine::node_config config) {
+  return start_node(key, std::nullopt, std::move(security), config);
+}
+
+std::size_t network::start_node(std::optional<engine::key256> key, std::optional<engine::bytes> payload,
+                                std::unique_ptr<engine::security_provider> security, const engine::node_config& config) {
   const std::size_t i = nodes_.size();
   auto n = std::make_unique<sim_node>();
   n->security = std::move(security);
@@ -62,7 +74,7 @@ std::size_t network::add_node_with(std::optional<engine::key256> key, std::uniqu
   nodes_.push_back(std::move(n));
   sim_node& s = *nodes_.back();
   s.engine->set_local_endpoints(now_ms_, {s.ep});
-  if (key) (void)s.engine->register_key(now_ms_, *key, engine::bytes{static_cast<std::uint8_t>(i), 0x5A});
+  if (key) (void)s.engine->register_key(now_ms_, *key, payload ? *payload : engine::bytes{static_cast<std::uint8_t>(i), 0x5A});
   pump(i);
   return i;
 }
@@ -104,6 +116,7 @@ void network::pump(std::size_t index) {
   if (!s.alive || !s.engine) return;
   for (auto& d : s.engine->take_datagrams()) {
     ++datagrams_sent_;
+    if (observer_) observer_(index, d);
     const auto to = index_of(d.to);
     mix((std::uint64_t{static_cast<std::uint32_t>(index)} << 32) ^ d.data.size() ^ (std::uint64_t{d.data[7]} << 24));
     if (!to) {

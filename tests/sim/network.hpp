@@ -22,6 +22,10 @@ struct network_config {
   std::uint32_t jitter_ms = 10;    // added uniformly per datagram
   std::uint32_t bootstrap_delay_ms = 20;
   std::uint32_t bootstrap_results_max = 3;  // like a static list of a few seed nodes
+  // Security of every node, fixed when the network is made (set_config does not change it).
+  std::uint8_t security_mode = 0;  // DRT_SECURE_RESOLVE / MEMBERSHIP / CONFIDENTIALPAYLOAD
+  // One provider per node, made from its index; empty: one shared built-in null provider.
+  std::function<std::unique_ptr<engine::security_provider>(std::size_t node)> security_factory = {};
 };
 
 struct lookup_outcome {
@@ -39,12 +43,17 @@ class network {
   network(std::uint64_t seed, network_config config);
   ~network();
 
-  // Starts a node now (endpoint 2001:db8::<index>, port 3540); registers `key` if given.
-  std::size_t add_node(std::optional<engine::key256> key);
-  // The same with the node's own security provider (owned by the network) and configuration:
-  // real providers in hostile-peer and fault tests. `key` must be one the provider accepts.
+  // Starts a node now (endpoint 2001:db8::<index>, port 3540); registers `key` if given, with
+  // `payload` as its data (default: 2 bytes, the index and 0x5A).
+  std::size_t add_node(std::optional<engine::key256> key, std::optional<engine::bytes> payload = std::nullopt);
+  // The same with this node's own security provider (owned by the network) and configuration
+  // instead of the network's: hostile-peer and fault tests. `key` must be one it accepts.
   std::size_t add_node_with(std::optional<engine::key256> key, std::unique_ptr<engine::security_provider> security,
                             engine::node_config config = {});
+  // Sees every datagram a node sends, before loss or partition (tests of what goes on the wire).
+  void set_datagram_observer(std::function<void(std::size_t from, const engine::outgoing_datagram&)> f) {
+    observer_ = std::move(f);
+  }
   // Graceful: DrtClose (revocations). Otherwise the node just stops (crash / silent).
   void remove_node(std::size_t index, bool graceful);
   void set_config(const network_config& c) { config_ = c; }
@@ -92,7 +101,7 @@ class network {
 
  private:
   struct sim_node {
-    std::unique_ptr<engine::security_provider> security;  // when not the shared null provider
+    std::unique_ptr<engine::security_provider> security;  // from security_factory or add_node_with, else null
     std::unique_ptr<engine::node> engine;
     std::optional<engine::key256> key;
     engine::endpoint ep;
@@ -116,6 +125,8 @@ class network {
     bool operator()(const event& a, const event& b) const { return a.at_ms != b.at_ms ? a.at_ms > b.at_ms : a.seq > b.seq; }
   };
 
+  std::size_t start_node(std::optional<engine::key256> key, std::optional<engine::bytes> payload,
+                         std::unique_ptr<engine::security_provider> security, const engine::node_config& config);
   void push(event e);
   void pump(std::size_t index);
   void mix(std::uint64_t v);
@@ -125,6 +136,9 @@ class network {
   engine::seeded_random rng_;
   engine::null_security security_;
   network_config config_;
+  std::uint8_t security_mode_ = 0;
+  std::function<std::unique_ptr<engine::security_provider>(std::size_t)> security_factory_;
+  std::function<void(std::size_t, const engine::outgoing_datagram&)> observer_;
   std::vector<std::unique_ptr<sim_node>> nodes_;
   std::vector<event> queue_;  // binary heap, earliest first
   std::uint64_t now_ms_ = 0;

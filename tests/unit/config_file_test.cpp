@@ -163,6 +163,17 @@ TEST(ParseConfigFile, FillsDefaultsForAMinimalFile) {
               c.bootstrap.options.empty());
 }
 
+TEST(ParseConfigFile, LeavesKeysEntriesToTheApplication) {
+  node_config c;
+  ASSERT_EQ(parse_config_file(config_path("with-keys.toml"), c), S_OK) << core::last_error_detail();
+  EXPECT_EQ(c.security.provider, "null");
+}
+
+TEST(ParseConfigFile, RejectsKeysThatAreNotAnArrayOfTables) {
+  EXPECT_TRUE(broken_file_fails_at("keys-not-an-array.toml", DRT_E_CONFIG_INVALID, 1, "keys"));
+  EXPECT_TRUE(broken_file_fails_at("keys-not-tables.toml", DRT_E_CONFIG_INVALID, 1, "keys[0]"));
+}
+
 TEST(ParseConfigFile, TurnsLoopbackScopeIntoLinkLocalOnTheLoopbackInterface) {
   node_config c;
   ASSERT_EQ(parse_config_file(config_path("loopback-static-null.toml"), c), S_OK)

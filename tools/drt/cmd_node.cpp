@@ -1,10 +1,10 @@
 // drt node | register | search: one node opened from a TOML file (DrtOpenFromConfigFile,
-// docs/configuration.md). `node` and `register` stay running, publishing the keys given with
-// --key/--data, and log status changes and events until SIGINT/SIGTERM; `search` joins as a
-// resolve-only node, searches once and exits 0 (found), 1 (not found) or 2 (error).
-// The library's configuration file cannot carry keys (its parser rejects unknown tables), so
-// keys come from the command line.
+// docs/configuration.md). `node` and `register` stay running, publishing the keys of the file's
+// [[keys]] entries and those given with --key/--data, and log status changes and events until
+// SIGINT/SIGTERM; `search` joins as a resolve-only node, searches once and exits 0 (found),
+// 1 (not found) or 2 (error).
 #include "command.hpp"
+#include "config_keys.hpp"
 #include "key_text.hpp"
 
 #include <drt/drt.hpp>
@@ -96,17 +96,6 @@ std::string address_text(const sockaddr_storage& ss) {
   return "[" + std::string(buf) + "]:" + std::to_string(ntohs(a->sin6_port));
 }
 
-std::vector<std::uint8_t> read_data(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error("--data: cannot read " + path);
-  std::vector<std::uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
-  if (bytes.empty() || bytes.size() > DRT_MAX_PAYLOAD_SIZE) {
-    throw usage_error("--data: " + path + " has " + std::to_string(bytes.size()) + " bytes; 1 to " +
-                      std::to_string(DRT_MAX_PAYLOAD_SIZE) + " are allowed");
-  }
-  return bytes;
-}
-
 // Opens the node of a configuration file; a file the library refuses is bad input (exit 2).
 drt::node open_config(const std::string& path, int event_fd) {
   try {
@@ -172,7 +161,27 @@ struct node_options {
   std::string config;
   std::vector<std::string> keys;
   std::vector<std::string> data;
+  unsigned stats_seconds = 60;  // 0: only at exit
 };
+
+// One line: traffic, and every datagram the node refused, by reason (hostile or broken peers).
+std::string statistics_text(const DRT_INSTANCE_STATISTICS& s) {
+  std::string line = "statistics: sent " + std::to_string(s.datagramsSent) + " datagrams (" +
+                     std::to_string(s.bytesSent) + " bytes, " + std::to_string(s.retransmissions) +
+                     " retransmitted), received " + std::to_string(s.datagramsReceived) + ", dropped " +
+                     std::to_string(s.droppedTotal);
+  std::string reasons;
+  for (std::uint32_t slot = 0; slot < DRT_DROP_REASON_SLOTS; ++slot) {
+    if (s.dropped[slot] == 0) continue;
+    const char* name = DrtDropReasonName(slot);
+    reasons += (reasons.empty() ? "" : ", ") + std::string(name != nullptr ? name : "slot " + std::to_string(slot)) +
+               " " + std::to_string(s.dropped[slot]);
+  }
+  if (!reasons.empty()) line += " (" + reasons + ")";
+  if (s.lookupsAnsweredBusy != 0) line += ", lookups refused by the rate limit " + std::to_string(s.lookupsAnsweredBusy);
+  if (s.datagramsOverflowed != 0) line += ", overflowed " + std::to_string(s.datagramsOverflowed);
+  return line;
+}
 
 void run_node(const node_options& o, bool one_key) {
   if (one_key && o.keys.size() != 1) throw usage_error("--key: register takes exactly one key");
@@ -180,11 +189,15 @@ void run_node(const node_options& o, bool one_key) {
     throw usage_error("--data: give one --data FILE for each --key (" + std::to_string(o.keys.size()) + " keys, " +
                       std::to_string(o.data.size()) + " data files)");
   }
-  std::vector<drt::key> keys;
-  std::vector<std::vector<std::uint8_t>> data;
+  // `register` publishes exactly its one key; `node` the file's keys, then the command line's.
+  std::vector<key_to_publish> keys = one_key ? std::vector<key_to_publish>{} : read_config_keys(o.config);
   for (std::size_t i = 0; i < o.keys.size(); ++i) {
-    keys.push_back(parse_key(o.keys[i], "--key"));
-    data.push_back(read_data(o.data[i]));
+    key_to_publish k;
+    k.key = parse_key(o.keys[i], "--key");
+    k.data = read_data_file(o.data[i], "--data");
+    k.origin = "--key " + std::to_string(i + 1);
+    k.data_origin = std::to_string(k.data.size()) + " bytes from " + o.data[i];
+    keys.push_back(std::move(k));
   }
   signal_watch signals;  // before the node starts its threads
   fd_owner events(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -193,17 +206,18 @@ void run_node(const node_options& o, bool one_key) {
   log_line("opened " + node.instance_name() + " from " + o.config +
            (node.open_result() == DRT_S_RETRY ? " (first bootstrap round failed; retrying)" : ""));
   std::vector<drt::registration> registrations;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  for (const key_to_publish& k : keys) {
     try {
-      registrations.push_back(node.register_key(keys[i], data[i]));
+      registrations.push_back(node.register_key(k.key, k.data));
     } catch (const drt::error& e) {
-      throw usage_error("--key " + key_hex(keys[i]) + ": DrtRegisterKey refused it: " + e.what());
+      throw usage_error(k.origin + ": DrtRegisterKey refused " + key_hex(k.key) + ": " + e.what());
     }
-    log_line("registered " + key_hex(keys[i]) + " (" + std::to_string(data[i].size()) + " bytes from " + o.data[i] + ")");
+    log_line("registered " + key_hex(k.key) + " (" + k.data_origin + ", " + k.origin + ")");
   }
   if (keys.empty()) log_line("no keys to publish: this node only routes and resolves");
   log_line("running; SIGINT or SIGTERM stops it");
   int signal = 0;
+  auto next_stats = clock_type::now() + std::chrono::seconds(o.stats_seconds);
   while (signal == 0) {
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {events.get(), POLLIN, 0}};
     if (::poll(fds, 2, 1000) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
@@ -211,7 +225,12 @@ void run_node(const node_options& o, bool one_key) {
     if (::read(events.get(), &count, sizeof count) < 0) count = 0;  // nothing pending is fine
     while (auto e = node.next_event()) log_event(*e);
     signal = signals.take();
+    if (o.stats_seconds != 0 && clock_type::now() >= next_stats) {
+      next_stats = clock_type::now() + std::chrono::seconds(o.stats_seconds);
+      log_line(statistics_text(node.statistics()));
+    }
   }
+  log_line(statistics_text(node.statistics()));
   log_line(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + "; unregistering " +
            std::to_string(registrations.size()) + " key(s)");
   registrations.clear();  // DrtUnregisterKey each: revokes through the leaf set
@@ -367,11 +386,16 @@ void add_node_commands(CLI::App& app) {
   auto n = std::make_shared<node_options>();
   CLI::App* node = app.add_subcommand(
       "node", "Run one node from a configuration file (docs/configuration.md) until SIGINT/SIGTERM, publishing "
-              "each --key with the bytes of the matching --data file; logs status changes and events with "
-              "UTC timestamps; unregisters its keys before it exits");
+              "the file's [[keys]] entries and each --key with the bytes of the matching --data file; logs "
+              "status changes and events with UTC timestamps; unregisters its keys before it exits");
   node->add_option("--config", n->config, "TOML node file (DrtOpenFromConfigFile)")->required();
-  node->add_option("--key", n->keys, "A key to publish (repeatable): 64 hex digits, @FILE or sha256:TEXT");
+  node->add_option("--key", n->keys,
+                   "A key to publish in addition to the file's [[keys]] (repeatable): 64 hex digits, @FILE or "
+                   "sha256:TEXT");
   node->add_option("--data", n->data, "The data for the --key at the same position (a file, 1..5120 bytes)");
+  node->add_option("--stats-interval", n->stats_seconds,
+                   "Seconds between statistics lines (traffic, dropped datagrams by reason); 0: only at exit")
+      ->capture_default_str();
   node->callback([n] { run_node(*n, false); });
 
   auto r = std::make_shared<node_options>();

@@ -49,6 +49,8 @@ run(0 demo --nodes 5 --security wolfssl --json)
 check_json("wolfssl, resolve")
 run(0 demo --nodes 6 --security mixed --mode membership --json)
 check_json("openssl and wolfssl mixed, membership")
+run(0 demo --nodes 6 --security mixed --mode confidential --json)
+check_json("openssl and wolfssl mixed, confidential")
 run(0 demo --help)  # ./dev demo relies on it
 
 # Cannot run: one clear line, exit 2 for what does not exist, 1 for what the library refuses.

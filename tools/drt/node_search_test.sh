@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ctest script: two processes on [::1]. `drt node --config a.toml` publishes its derived key in
-# the background; `drt search --config b.toml KEY` (a resolve-only node bootstrapping to a) finds
+# ctest script: two processes on [::1]. `drt node --config a.toml` publishes its derived key (a
+# [[keys]] entry of its file) in the background; `drt search --config b.toml KEY` (a resolve-only node bootstrapping to a) finds
 # it (exit 0), misses a key nobody published (exit 1), and refuses bad input (exit 2); after
 # SIGTERM the node unregisters and exits 0. Usage: node_search_test.sh DRT WORKDIR
 set -euo pipefail
@@ -42,6 +42,9 @@ local_key = "a/node.key"
 [bootstrap]
 provider = "static"
 peers = []
+[[keys]]
+key = "@a/node.pem"
+data_file = "a.txt"
 TOML
   cat >b.toml <<TOML
 [transport]
@@ -61,7 +64,7 @@ for attempt in 1 2 3 4 5; do
   PORT=$((20000 + RANDOM % 40000))
   if ss -Hnlu "sport = :$PORT" 2>/dev/null | grep -q .; then continue; fi
   write_configs "$PORT"
-  "$DRT" node --config a.toml --key "@a/node.pem" --data a.txt >a.log 2>&1 &
+  "$DRT" node --config a.toml >a.log 2>&1 &
   NODE_PID=$!
   for _ in $(seq 100); do
     grep -q "running" a.log 2>/dev/null && break
@@ -76,7 +79,7 @@ for attempt in 1 2 3 4 5; do
   NODE_PID=""
 done
 [[ $started == yes ]] || fail "drt node did not start"
-grep -q "registered $KEY" a.log || fail "node a did not log its registration"
+grep -q "registered $KEY (13 bytes from .*a.txt, a.toml keys\[0\])" a.log || fail "node a did not log its registration"
 
 # Found: exit 0, the key and the data.
 out=$("$DRT" search --config b.toml "$KEY" 2>search.err) || fail "search for a's key: exit $? ($(cat search.err))"
@@ -101,6 +104,33 @@ rc=0
 err=$("$DRT" register --config a.toml --key "$KEY" --data nowhere.txt 2>&1 >/dev/null) || rc=$?
 [[ $rc -eq 2 && $err == "drt: --data: "* ]] || fail "missing data file: exit $rc, '$err'"
 
+# Bad [[keys]] entries: exit 2 before the node opens, one line naming file, line and field.
+bad_keys() {  # $1: the [[keys]] entry's lines; $2: the expected start of the message
+  sed '/^\[\[keys\]\]/,$d' a.toml >bad.toml
+  printf '[[keys]]\n%s\n' "$1" >>bad.toml
+  local rc=0
+  err=$("$DRT" node --config bad.toml 2>&1 >/dev/null) || rc=$?
+  [[ $rc -eq 2 && $err =~ ^drt:\ bad\.toml:[0-9]+:\  && $err == *"$2"* && $(wc -l <<<"$err") -eq 1 ]] ||
+    fail "[[keys]] '$1': exit $rc, '$err', want '$2'"
+}
+bad_keys 'key = "1234"
+data = "x"' "keys[0].key: '1234' is not a key"
+bad_keys 'key = "sha256:x"' 'keys[0]: give exactly one of data (text) and data_file (a path)'
+bad_keys 'key = "sha256:x"
+data = "x"
+data_file = "a.txt"' 'keys[0]: give exactly one of data'
+bad_keys 'key = "sha256:x"
+data_file = "missing.txt"' 'keys[0].data_file: cannot read'
+bad_keys 'key = "sha256:x"
+data = "x"
+colour = "red"' 'keys[0].colour: unknown key'
+bad_keys 'data = "x"' 'keys[0].key: required key is missing'
+rc=0
+sed '/^\[\[keys\]\]/,$d' a.toml >bad.toml
+printf 'keys = 3\n' | cat - bad.toml >bad2.toml
+err=$("$DRT" node --config bad2.toml 2>&1 >/dev/null) || rc=$?
+[[ $rc -eq 2 && $err == *"keys: expected an array of tables"* ]] || fail "keys = 3: exit $rc, '$err'"
+
 # SIGTERM: the node unregisters, closes and exits 0.
 kill -TERM "$NODE_PID"
 rc=0
@@ -109,4 +139,6 @@ NODE_PID=""
 [[ $rc -eq 0 ]] || fail "drt node exited $rc after SIGTERM"
 grep -q "received SIGTERM; unregistering 1 key" a.log || fail "no unregistering line"
 grep -q "closed" a.log || fail "no closed line"
+grep -Eq "statistics: sent [1-9][0-9]* datagrams .* received [1-9][0-9]*, dropped [0-9]+" a.log ||
+  fail "no statistics line at exit"
 echo "ok: node on [::1]:$PORT, key $KEY found from a second process"

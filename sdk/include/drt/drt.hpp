@@ -447,6 +447,14 @@ class node : public detail::unique_handle<HDRT, DrtClose> {
     return out;
   }
 
+  /* DrtGetInstanceStatistics [OpenDRT]: what the instance sent, received and dropped. */
+  [[nodiscard]] DRT_INSTANCE_STATISTICS statistics() const {
+    DRT_INSTANCE_STATISTICS s{};
+    s.dwSize = sizeof s;
+    check(DrtGetInstanceStatistics(h_, &s));
+    return s;
+  }
+
   [[nodiscard]] std::string instance_name() const {
     std::uint32_t size = 0;
     check(DrtGetInstanceNameSize(h_, &size));

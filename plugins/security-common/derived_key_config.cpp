@@ -1,10 +1,11 @@
 // Creation of the derived-key provider: settings, root, local credential (api.md §5.6.1, §6),
-// and the remote-credential cache shared by the table functions. Mirrors
-// plugins/security-openssl/derived_key_config.cpp with wolfCrypt types.
-#include "codec.hpp"
+// and the remote-credential cache shared by the table functions.
+//
+// One source for both security plugins (README.md here): certificates are reached through the
+// backend's credential.hpp (cert_ref, same_cert, leaf_profile, is_private_key_of, shared_cert,
+// shared_public_key, may_receive_keytoken), so this file holds only the logic they share.
+#include "backend.hpp"
 #include "derived_key_state.hpp"
-
-#include <wolfssl/wolfcrypt/asn.h>
 
 #include <ctime>
 #include <filesystem>
@@ -13,7 +14,7 @@
 #include <limits>
 #include <string>
 
-namespace drt::plugins::wolfssl {
+namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
 namespace {
 
 // Wipes its bytes on destruction: the local credential input may hold a private key.
@@ -117,12 +118,12 @@ struct settings {
     write_error_detail(config, "derived-key provider: local_cert holds no parseable certificate");
     return DRT_E_INVALID_CERT_CHAIN;
   }
-  const cert* leaf = in.certs.front().get();
-  std::vector<const cert*> chain_certs{leaf};  // the credential: leaf, then intermediates, no root
+  const cert_ref leaf = in.certs.front().get();
+  std::vector<cert_ref> chain_certs{leaf};  // the credential: leaf, then intermediates, no root
   for (std::size_t i = 1; i < in.certs.size(); ++i) {
-    if (in.certs[i]->der != self.verifier.root()->der) chain_certs.push_back(in.certs[i].get());
+    if (!same_cert(in.certs[i].get(), self.verifier.root())) chain_certs.push_back(in.certs[i].get());
   }
-  const std::span<const cert* const> others = std::span<const cert* const>(chain_certs).subspan(1);
+  const std::span<const cert_ref> others = std::span<const cert_ref>(chain_certs).subspan(1);
   chain_check check;
   if (chain_certs.size() > credential_certs_max ||
       FAILED(self.verifier.verify(leaf, others, self.now(), false, check))) {
@@ -130,14 +131,13 @@ struct settings {
                                "root_cert now (X509 error " + std::to_string(check.x509_error) + ")");
     return DRT_E_INVALID_CERT_CHAIN;
   }
-  const key_profile profile = profile_of(leaf->key.get());
+  const key_profile profile = leaf_profile(leaf);
   if (profile == key_profile::none) {
     write_error_detail(config, "derived-key provider: the local key is neither RSA 2048..4096 (O1) "
                                "nor EC P-256 (O2)");
     return DRT_E_CAPABILITY_MISMATCH;
   }
-  if (in.keys.size() != 1 || in.keys.front()->type != leaf->key->type ||
-      !ct_equal(in.keys.front()->public_id, leaf->key->public_id)) {
+  if (in.keys.size() != 1 || !is_private_key_of(in.keys.front(), leaf)) {
     write_error_detail(config, "derived-key provider: local_cert needs exactly one private key, "
                                "matching its first certificate");
     return DRT_E_CAPABILITY_MISMATCH;
@@ -148,7 +148,7 @@ struct settings {
     return DRT_E_INVALID_CERT_CHAIN;
   }
   local_identity id;
-  id.leaf = in.certs.front();
+  id.leaf = shared_cert(in.certs.front());
   id.private_key = std::move(in.keys.front());
   id.profile = profile;
   if (!id.leaf) return E_FAIL;
@@ -159,11 +159,6 @@ struct settings {
   id.valid_until = check.valid_until;
   self.local = std::move(id);
   return S_OK;
-}
-
-[[nodiscard]] bool may_receive_keytoken(const cert* leaf, key_profile profile) noexcept {
-  if (!leaf->key_usage_set) return true;
-  return (leaf->key_usage & (profile == key_profile::o1 ? KEYUSE_KEY_ENCIPHER : KEYUSE_KEY_AGREE)) != 0;
 }
 
 }  // namespace
@@ -201,8 +196,8 @@ HRESULT derived_key_provider::remote(std::span<const std::uint8_t> credential,
     ++chains_malformed;
     return DRT_E_INVALID_CERT_CHAIN;
   }
-  const cert* leaf = decoded.certs[decoded.leaf].get();
-  std::vector<const cert*> others;
+  const cert_ref leaf = decoded.certs[decoded.leaf].get();
+  std::vector<cert_ref> others;
   for (std::size_t i = 0; i < decoded.certs.size(); ++i) {
     if (i != decoded.leaf) others.push_back(decoded.certs[i].get());
   }
@@ -213,7 +208,7 @@ HRESULT derived_key_provider::remote(std::span<const std::uint8_t> credential,
     return DRT_E_INVALID_CERT_CHAIN;
   }
   auto peer = std::make_shared<remote_peer>();
-  peer->public_key = leaf->key;
+  peer->public_key = shared_public_key(leaf);
   peer->profile = profile_of(peer->public_key.get());
   if (!peer->public_key) return E_FAIL;
   if (HRESULT hr = derived_key_of(hasher, leaf, peer->derived_wire); FAILED(hr)) return hr;
@@ -241,8 +236,8 @@ HRESULT create_derived_key_provider_with_clock(const DRT_PROVIDER_CONFIG* pConfi
     if (HRESULT hr = read_settings(pConfig, s); FAILED(hr)) return hr;
     auto self = std::make_unique<derived_key_provider>();
     self->clock = std::move(clock);
-    if (!self->library.ok() || !self->hasher.available() || !self->crypto.available()) {
-      write_error_detail(pConfig, "derived-key provider: wolfSSL_Init failed or the DRBG cannot be seeded");
+    if (!self->crypto_ready()) {
+      write_error_detail(pConfig, std::string("derived-key provider: ") + backend_unavailable_text);
       return DRT_E_CAPABILITY_MISMATCH;
     }
     if (HRESULT hr = load_root(pConfig, *self, s.root_cert.bytes); FAILED(hr)) return hr;
@@ -289,8 +284,8 @@ HRESULT derive_key(const DRT_DATA* pCert, DRT_DATA* pKey) noexcept {
     if (FAILED(read_credential_input(view(pCert), in)) || in.certs.empty()) {
       return DRT_E_INVALID_CERT_CHAIN;
     }
-    const cert* first = in.certs.front().get();
-    const key_profile profile = profile_of(first->key.get());
+    const cert_ref first = in.certs.front().get();
+    const key_profile profile = leaf_profile(first);
     if (profile == key_profile::none) return DRT_E_CAPABILITY_MISMATCH;
     if (profile == key_profile::o2 && cpa_public_key_of(first, profile).key.size() != 65) {
       return DRT_E_CAPABILITY_MISMATCH;
@@ -302,4 +297,4 @@ HRESULT derive_key(const DRT_DATA* pCert, DRT_DATA* pKey) noexcept {
   });
 }
 
-}  // namespace drt::plugins::wolfssl
+}  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND

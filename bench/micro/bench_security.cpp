@@ -6,7 +6,8 @@
 //
 // Remote credentials are verified once and then served from the provider's 5-minute cache
 // (docs/security.md), so Verify, Validate and Encrypt measure the public-key operation, not the
-// chain verification. A plugin missing from the build is skipped.
+// chain verification; validate_first_contact measures a credential seen for the first time. A
+// plugin missing from the build is skipped.
 #include "certgen.hpp"
 
 #include <drt/drt_provider.h>
@@ -95,13 +96,15 @@ const pki_of_profile& pki(cg::key_type type) {
 
 // One plugin's pair of providers: a (signer, sender) and b (verifier, recipient).
 struct pair_of_nodes {
+  const DRT_PROVIDER_DESCRIPTOR* factory = nullptr;
+  cg::key_type type{};
   DRT_SECURITY_PROVIDER* signer = nullptr;
   DRT_SECURITY_PROVIDER* verifier = nullptr;
   bytes key;         // a's derived key, API order
   bytes credential;  // a's credential
   bytes recipient_credential;  // b's credential
 
-  pair_of_nodes(const DRT_PROVIDER_DESCRIPTOR* factory, cg::key_type type) {
+  pair_of_nodes(const DRT_PROVIDER_DESCRIPTOR* f, cg::key_type t) : factory(f), type(t) {
     const pki_of_profile& k = pki(type);
     signer = make_provider(factory, k.root, k.a);
     verifier = make_provider(factory, k.root, k.b);
@@ -213,6 +216,41 @@ void validate_and_unpack(benchmark::State& state, pair_of_nodes& n) {
   }
 }
 
+// The same for a credential the verifier has not seen (a fresh verifier each iteration, made
+// outside the timing): PKCS#7 decoding, chain verification up to the root, then the proof. This
+// is what a node pays for every new peer it validates (drt-compare-opendht: ~50 per publish).
+void validate_first_contact(benchmark::State& state, pair_of_nodes& n) {
+  packed p = secure_once(n);
+  bytes nc = nonce();
+  DRT_DATA cpa{static_cast<std::uint32_t>(p.cpa.size()), p.cpa.data()};
+  DRT_DATA chain{static_cast<std::uint32_t>(p.chain.size()), p.chain.data()};
+  DRT_DATA secured{static_cast<std::uint32_t>(p.payload.size()), p.payload.data()};
+  DRT_DATA no{16, nc.data()};
+  const pki_of_profile& k = pki(n.type);
+  for (auto _ : state) {
+    state.PauseTiming();
+    DRT_SECURITY_PROVIDER* v = make_provider(n.factory, k.root, k.b);
+    state.ResumeTiming();
+    std::uint8_t major = 0, minor = 0;
+    std::uint32_t flags = 0;
+    DRT_DATA key{}, payload_out{};
+    CERT_PUBLIC_KEY_INFO* info = nullptr;
+    SOCKET_ADDRESS_LIST* list = nullptr;
+    if (v->ValidateAndUnpackPayload(v->pvContext, &cpa, &chain, nullptr, &no, &secured, &major, &minor, &key,
+                                    &payload_out, &info, &list, &flags) != S_OK) {
+      state.SkipWithError("ValidateAndUnpackPayload");
+    }
+    state.PauseTiming();
+    for (void* pv : {static_cast<void*>(key.pb), static_cast<void*>(payload_out.pb), static_cast<void*>(info),
+                     static_cast<void*>(list)}) {
+      v->FreeData(v->pvContext, pv);
+    }
+    v->Detach(v->pvContext);
+    n.factory->DeleteSecurityProvider(v);
+    state.ResumeTiming();
+  }
+}
+
 // EncryptData of one 1 KiB buffer to b's credential: a fresh content key, its wrap (RSA-OAEP
 // or ECDH-ES with a fresh ephemeral key) and AES-256-GCM.
 void encrypt_data(benchmark::State& state, pair_of_nodes& n) {
@@ -252,6 +290,41 @@ void decrypt_data(benchmark::State& state, pair_of_nodes& n) {
   n.signer->FreeData(n.signer->pvContext, token.pb);
 }
 
+// DecryptData as a network sees it: every message brings a new keytoken (for O2 a new ephemeral
+// point), so each iteration opens the next of 256 buffers sealed beforehand. decrypt_data above
+// reuses one keytoken, which a per-point cache (wolfSSL's FP_ECC) can serve from precomputed
+// tables; this one cannot.
+void decrypt_fresh_data(benchmark::State& state, pair_of_nodes& n) {
+  bytes plain = secret();
+  DRT_DATA in{static_cast<std::uint32_t>(plain.size()), plain.data()};
+  DRT_DATA cred{static_cast<std::uint32_t>(n.recipient_credential.size()), n.recipient_credential.data()};
+  struct sealed_buffer {
+    bytes data, token;
+  };
+  std::vector<sealed_buffer> pool;
+  for (int i = 0; i < 256; ++i) {
+    DRT_DATA out{}, token{};
+    if (n.signer->EncryptData(n.signer->pvContext, &cred, 1, &in, &out, &token) != S_OK) {
+      state.SkipWithError("EncryptData");
+      return;
+    }
+    pool.push_back({bytes(out.pb, out.pb + out.cb), bytes(token.pb, token.pb + token.cb)});
+    n.signer->FreeData(n.signer->pvContext, out.pb);
+    n.signer->FreeData(n.signer->pvContext, token.pb);
+  }
+  std::size_t next = 0;
+  bytes work;
+  for (auto _ : state) {
+    const sealed_buffer& b = pool[next++ % pool.size()];
+    work = b.data;
+    DRT_DATA buffer{static_cast<std::uint32_t>(work.size()), work.data()};
+    DRT_DATA token{static_cast<std::uint32_t>(b.token.size()), const_cast<std::uint8_t*>(b.token.data())};
+    if (n.verifier->DecryptData(n.verifier->pvContext, &token, nullptr, 1, &buffer) != S_OK) {
+      state.SkipWithError("DecryptData");
+    }
+  }
+}
+
 }  // namespace
 
 // Registered so that the plugins of one operation and profile come out next to each other:
@@ -260,7 +333,9 @@ int main(int argc, char** argv) {
   const std::pair<const char*, bench_fn> operations[] = {
       {"sign_data", sign_data},           {"verify_data", verify_data},
       {"secure_and_pack", secure_and_pack}, {"validate_and_unpack", validate_and_unpack},
-      {"encrypt_data", encrypt_data},     {"decrypt_data", decrypt_data}};
+      {"validate_first_contact", validate_first_contact},
+      {"encrypt_data", encrypt_data},     {"decrypt_data", decrypt_data},
+      {"decrypt_fresh_data", decrypt_fresh_data}};
   const std::pair<const char*, cg::key_type> profiles[] = {{"O1_RSA2048", cg::key_type::rsa},
                                                            {"O2_P256", cg::key_type::ec}};
   std::vector<std::pair<std::string, const DRT_PROVIDER_DESCRIPTOR*>> plugins;

@@ -1,5 +1,7 @@
-// The plugin's one export (drt_provider.h): its descriptor and the providers it offers, under
-// the same provider names as security-openssl so that a configuration may pick either plugin.
+// The plugin's one export (drt_provider.h): its descriptor and the providers it offers. One
+// source for both security plugins (README.md here): each compiles it in its own namespace, so
+// both offer the same provider names and a configuration may pick either plugin.
+#include "backend.hpp"
 #include "derived_key_provider.hpp"
 #include "null_provider.hpp"
 
@@ -11,7 +13,7 @@
 #error "OPENDRT_PLUGIN_VERSION must be defined by the build (the project version)"
 #endif
 
-namespace drt::plugins::wolfssl {
+namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
 namespace {
 
 constexpr DRT_PROVIDER_DESCRIPTOR providers[] = {
@@ -48,7 +50,7 @@ constexpr DRT_PLUGIN_DESCRIPTOR descriptor = {
     .cbSize = sizeof(DRT_PLUGIN_DESCRIPTOR),
     .wAbiMajor = DRT_PLUGIN_ABI_MAJOR,
     .wAbiMinor = DRT_PLUGIN_ABI_MINOR,
-    .pszName = "security-wolfssl",
+    .pszName = backend_plugin_name,
     .pszVersion = OPENDRT_PLUGIN_VERSION,
     .cProviders = static_cast<std::uint32_t>(std::size(providers)),
     .cbProviderSize = sizeof(DRT_PROVIDER_DESCRIPTOR),
@@ -56,8 +58,8 @@ constexpr DRT_PLUGIN_DESCRIPTOR descriptor = {
 };
 
 }  // namespace
-}  // namespace drt::plugins::wolfssl
+}  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND
 
 DRT_PLUGIN_ENTRY const DRT_PLUGIN_DESCRIPTOR* DrtPluginDescriptor(void) {
-  return &drt::plugins::wolfssl::descriptor;
+  return &drt::plugins::OPENDRT_SECURITY_BACKEND::descriptor;
 }
