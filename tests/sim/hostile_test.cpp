@@ -79,7 +79,8 @@ std::vector<engine::bytes> encoded(const message& m) { return engine::encode(m);
 
 // Never-completed fragments from many addresses: reassembly holds at most its 32 entries (24
 // for unsolicited messages), drops and counts the rest, frees them after 3 s, and still takes
-// the fragmented answer a search needs (5,000 bytes of data, fetched during the flood).
+// the fragmented answer a search needs (5,000 bytes of data, fetched during the flood; without
+// the 8 entries kept for answers this search fails).
 TEST(SimHostile, FragmentFloodIsBoundedCountedAndLeavesAnswersThrough) {
   hostile_net h(41, 16);
   const std::size_t victim = 3;
@@ -96,25 +97,27 @@ TEST(SimHostile, FragmentFloodIsBoundedCountedAndLeavesAnswersThrough) {
   flood.flood_flags = 0;
   flood.validate_id = key256{};
   flood.credential = engine::bytes(6000, 0xEE);
+  // 12 s of flooding: every 100 ms, first fragments from 40 fresh addresses (120 in rotation),
+  // enough to refill the table as its entries expire.
   std::size_t sent = 0;
-  for (int round = 0; round < 20; ++round) {  // 2 s of flooding, 100 addresses × 4 messages each
-    for (std::uint16_t a = 0; a < 100; ++a) {
-      for (int k = 0; k < 4; ++k) {
-        flood.message_id = static_cast<std::uint32_t>(round * 1000 + a * 4 + k);
-        h.net.inject(victim, attacker(a), encoded(flood).front(), 1 + static_cast<std::uint64_t>(k));
-        ++sent;
-      }
-    }
-    h.net.run_for(100);
-    EXPECT_LT(h.net.engine(victim).memory_bytes(), before + 32 * 40'000) << "round " << round;
-    if (round == 10) {
-      engine::search_info info;
-      info.target = big_key;
-      const auto& out = h.net.search_and_wait(victim, info, 10'000);
-      ASSERT_EQ(out.results.size(), 1u) << "the fragmented answer did not get through the flood";
-      EXPECT_EQ(out.results[0].app_data.size(), 5000u);
+  for (std::uint64_t tick = 0; tick < 120; ++tick) {
+    for (std::uint16_t a = 0; a < 40; ++a) {
+      flood.message_id = static_cast<std::uint32_t>(tick * 100 + a);
+      h.net.inject(victim, attacker(static_cast<std::uint16_t>(a + 40 * (tick % 3))), encoded(flood).front(), 1 + tick * 100);
+      ++sent;
     }
   }
+  h.net.run_for(1'000);
+  const std::uint64_t full_before_search = dropped(h.net, victim, drop_reason::reassembly_full);
+  EXPECT_GT(full_before_search, 0u) << "the flood did not fill the table";
+  // The search runs during the flood; its answer is fragmented.
+  engine::search_info info;
+  info.target = big_key;
+  const auto& out = h.net.search_and_wait(victim, info, 10'000);
+  ASSERT_EQ(out.results.size(), 1u) << "the fragmented answer did not get through the flood";
+  EXPECT_EQ(out.results[0].app_data.size(), 5000u);
+  EXPECT_LT(h.net.engine(victim).memory_bytes(), before + 32 * 40'000);
+  h.net.run_for(12'000);  // the rest of the flood
   std::printf("fragment flood: %zu first fragments sent, %llu dropped as reassembly_full, victim engine %zu bytes\n", sent,
               static_cast<unsigned long long>(dropped(h.net, victim, drop_reason::reassembly_full)),
               h.net.engine(victim).memory_bytes());
