@@ -45,9 +45,17 @@ struct hostile_net {
   sim::network net;
   engine::seeded_random w;
   std::uint64_t to_outsider = 0;  // datagrams the nodes sent to the attacker's endpoints
+  std::vector<std::pair<endpoint, engine::bytes>> to_watched;  // those sent to `watched`
+  endpoint watched;
 
   hostile_net(std::uint64_t seed, int nodes) : net(seed, {}), w(seed) {
-    net.set_outsider([this](std::size_t, const endpoint&, const engine::bytes&) { ++to_outsider; });
+    net.set_outsider([this](std::size_t, const endpoint& to, const engine::bytes& d) {
+      if (to == watched) {
+        to_watched.emplace_back(to, d);
+      } else {
+        ++to_outsider;
+      }
+    });
     for (int i = 0; i < nodes; ++i) {
       net.add_node(random_key(w));
       net.run_for(20);
@@ -128,8 +136,9 @@ TEST(SimHostile, FragmentFloodIsBoundedCountedAndLeavesAnswersThrough) {
 }
 
 // SOLICITs with fresh nonces from one endpoint, 5,000 in 1 s: the per-source limits keep it to
-// 4 conversations and 100 requests per second (counted as rate_limited); a node that joins
-// during the flood still syncs, and every key stays findable.
+// 4 conversations and 100 requests per second (counted as rate_limited); another peer's SOLICIT
+// during the flood gets a real answer, a node that joins during the flood still syncs, and
+// every key stays findable.
 TEST(SimHostile, SolicitFloodFromOneAddressIsRateLimited) {
   hostile_net h(42, 16);
   const std::size_t victim = 5;
@@ -144,7 +153,19 @@ TEST(SimHostile, SolicitFloodFromOneAddressIsRateLimited) {
     h.net.inject(victim, attacker(1), encoded(solicit).front(), 1 + static_cast<std::uint64_t>(i / 5));
   }
   const std::size_t joiner = h.net.add_node(random_key(h.w));
-  h.net.run_for(1'100);
+  h.net.run_for(500);
+  // Another peer's SOLICIT in the middle of the flood still gets a real answer: the attacker
+  // holds 4 conversations, not the whole table (which would give everyone an empty list).
+  h.watched = attacker(77);
+  solicit.message_id = 424242;
+  solicit.hashed_nonce = std::array<std::uint8_t, 20>{7};
+  h.net.inject(victim, h.watched, encoded(solicit).front());
+  h.net.run_for(600);
+  ASSERT_EQ(h.to_watched.size(), 1u);
+  const auto advertise = engine::decode_single(h.to_watched.front().second, 1);
+  ASSERT_TRUE(std::holds_alternative<message>(advertise));
+  EXPECT_FALSE(std::get<message>(advertise).id_array.value_or(std::vector<key256>{}).empty())
+      << "the flood took the whole conversation table";
   const std::uint64_t limited = dropped(h.net, victim, drop_reason::rate_limited);
   std::printf("solicit flood: 5000 sent, %llu rate_limited, %llu answers to the attacker\n",
               static_cast<unsigned long long>(limited), static_cast<unsigned long long>(h.to_outsider));
