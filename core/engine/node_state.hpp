@@ -16,6 +16,9 @@ inline constexpr std::uint64_t flood_accept_window_ms = 5000;
 inline constexpr std::size_t pending_adds_max = 64;
 inline constexpr std::uint32_t lookups_per_round_max = 32;
 inline constexpr std::uint32_t rounds_per_search_max = 16;
+// Range searches may run up to 8 more rounds to show that no closer candidate remains on either
+// side of the target (OpenDRT completion rule, node_resolve.cpp certify_convergence).
+inline constexpr std::uint32_t rounds_per_range_search_max = rounds_per_search_max + 8;
 inline constexpr std::uint32_t results_per_search_max = 16;
 inline constexpr std::uint8_t use_count_max = 3;
 inline constexpr std::uint64_t unconfirmed_lifetime_ms = 600'000;
@@ -100,9 +103,14 @@ struct search_state {
   std::uint32_t lookups_sent = 0;
   std::uint32_t suspicious = 0;
   std::optional<hop> converged_at;
+  std::optional<key256> converged_key;  // the round ended at this key with no usable referral
   bool round_found_new = false;
   // whole search
   std::vector<endpoint> excluded;
+  std::vector<key256> excluded_keys;  // keys of the Excluded nodes (results and convergence points)
+  // Range searches (§3.10.5, OpenDRT completion rule): per side of T (0 below, 1 above), the ring
+  // distance up to which no unfound candidate can remain, from the rounds' convergence points.
+  key256 certified[2]{};
   std::vector<route_entry> learned;
   std::uint32_t rounds = 0;
   std::uint32_t total_lookups = 0;
@@ -211,6 +219,7 @@ struct node::impl {
   void send_lookup(search_state& st, hop& h);
   void finalize_round(search_state& st);
   void end_round(search_state& st, bool yielded);
+  void certify_convergence(search_state& st, const key256& converged);
   void complete_search(search_state& st);
   void on_lookup_expired(pending_request& p, bool busy);
   void on_candidate_answer(search_state& st, const message* m, const endpoint& from, pending_request& p);
