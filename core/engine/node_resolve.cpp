@@ -7,6 +7,11 @@
 namespace drt::engine {
 namespace {
 
+// Side of T a key lies on (protocol.md §1.4 rule from T): 1 above (up ≤ down), 0 below.
+int side_of(const key256& target, const key256& k) {
+  return up_distance(target, k) <= down_distance(target, k) ? 1 : 0;
+}
+
 bool endpoint_in(const std::vector<endpoint>& list, const endpoint& e) {
   return std::any_of(list.begin(), list.end(), [&](const endpoint& x) { return x.same_wire(e); });
 }
@@ -249,6 +254,15 @@ void node::impl::on_authority_for_lookup(const message& m, const endpoint& from,
     }
     const bool flag_a = false;
     if (rep && entry_acceptable(r) && !excluded(st, *rep) && (flag_a || closer_to(st.info.target, r.key, p.entry.key))) {
+      if (st.info.minimum && !in_range(st, r.key) && side_exhausted(st, r.key) && !st.next_hops.empty() &&
+          st.next_hops.back().ep.same_wire(from) && st.next_hops.back().use_count < use_count_max) {
+        // A referral outside the range on a side of T already known to hold no further candidate
+        // leads nowhere: flag it and ask the hop again (like a hop that did not answer, §3.10.3
+        // step 6), so that it names its next closest key.
+        st.resolve_path.push_back(*rep);
+        record_path(st, from, p.entry.key, pf | path_flags::rejected, latency);
+        return advance(st);
+      }
       pf |= path_flags::accepted;
       record_path(st, from, p.entry.key, pf, latency);
       if (st.kind == search_kind::application) st.learned.push_back(r);
@@ -306,14 +320,23 @@ void node::impl::on_candidate_answer(search_state& st, const message* m, const e
   send_inquire_for(cand.entry, cand.ep, purpose::search_candidate, true, st.id, std::nullopt, 0, false);
 }
 
-namespace {
-
-// Side of T a key lies on (protocol.md §1.4 rule from T): 1 above (up ≤ down), 0 below.
-int side_of(const key256& target, const key256& k) {
-  return up_distance(target, k) <= down_distance(target, k) ? 1 : 0;
+// How far from T the range reaches on one side of T (ring distance). The range itself never
+// wraps (§1.1), but the ring does: with T − min or max − T beyond 2^255, candidates reach
+// half-way round on both sides (e.g. T = 0 in [0, 2^256 − 1] has candidates just below 2^256
+// on its below side).
+key256 node::impl::range_reach(const search_state& st, int side) const {
+  const key256& t = st.info.target;
+  const key256 to_min = sub_mod(t, *st.info.minimum), to_max = sub_mod(*st.info.maximum, t);
+  const key256 half = half_ring();
+  if (half < to_min || half < to_max) return half;
+  return side == 0 ? to_min : to_max;
 }
 
-}  // namespace
+// Every candidate on k's side of T has been found (range searches).
+bool node::impl::side_exhausted(const search_state& st, const key256& k) const {
+  const int side = side_of(st.info.target, k);
+  return !(st.certified[side] < range_reach(st, side));
+}
 
 // OpenDRT completion rule for range searches (docs/simulator.md "Deviations"): a round that
 // converged at key c (its hop knew no unflagged key closer to T) shows that no unfound key lies
@@ -329,13 +352,16 @@ void node::impl::certify_convergence(search_state& st, const key256& c) {
   const int side = side_of(t, c);
   std::vector<key256> same;  // distances of Excluded keys between T and c on c's side
   std::size_t within = 0;    // Excluded keys (either side) closer to T than c
-  for (const auto& k : st.excluded_keys) {
-    if (k == c) continue;
+  // Flagged keys: the Excluded nodes', and this node's own (its endpoint heads every flagged path).
+  auto count = [&](const key256& k) {
+    if (k == c) return;
     const key256 d = ring_distance(t, k);
-    if (!(d < dc)) continue;
+    if (!(d < dc)) return;
     ++within;
     if (side_of(t, k) == side) same.push_back(d);
-  }
+  };
+  for (const auto& k : st.excluded_keys) count(k);
+  for (const auto& k : s.keys) count(k.key);
   bool own = same.size() < leaf_set_side_max;
   if (!own) {
     std::sort(same.begin(), same.end());
@@ -362,14 +388,7 @@ void node::impl::end_round(search_state& st, bool yielded) {
     complete = st.results.size() >= wanted || (st.converged_at && !(st.converged_at->entry.key == t));
   } else {
     if (st.converged_key) certify_convergence(st, *st.converged_key);
-    // How far from T the range reaches on each side of T (ring distance). The range itself
-    // never wraps (§1.1), but the ring does: with T − min or max − T beyond 2^255, candidates
-    // reach half-way round on both sides (e.g. T = 0 in [0, 2^256 − 1] has candidates just
-    // below 2^256 on its below side).
-    const key256 to_min = sub_mod(t, *st.info.minimum), to_max = sub_mod(*st.info.maximum, t);
-    const key256 half = half_ring();
-    const bool past_half = half < to_min || half < to_max;
-    const key256 limit[2] = {past_half ? half : to_min, past_half ? half : to_max};
+    const key256 limit[2] = {range_reach(st, 0), range_reach(st, 1)};
     // Distance of the wanted-th closest result so far.
     std::optional<key256> kth;
     if (st.results.size() >= wanted) {
@@ -471,20 +490,26 @@ void node::impl::start_refill() {
       if (sent >= 2 || side.empty()) continue;
       const bool full = side.size() >= leaf_set_side_max;
       // A side with fewer than 5 entries asks its farthest entry F for F ± 1 (§3.11 step 4).
-      // OpenDRT extension for a full side (docs/simulator.md "Deviations"): each tick asks its
-      // nearest entry what lies just beyond its j-th entry (j = 4 every other tick, else 0..3;
-      // j = 0 asks for our own key ± 1),
-      // with entries 1..j flagged; a referral closer than our (j+1)-th is a member the flood
-      // chain missed. The flood chain of §3.6 alone leaves some leaf sets one member short.
+      // OpenDRT extension for a full side (docs/simulator.md "Deviations"), because the flood
+      // chain of §3.6 alone leaves some leaf sets a member short:
+      // * every other tick, a gap check: ask the farthest entry F (whose own leaf set spans
+      //   the whole side, us included) for our key ± 1 with us and both our sides flagged; any
+      //   referral that would enter the leaf set is a member we miss anywhere on that side;
+      // * the other ticks, ask the nearest entry what lies just beyond our j-th entry
+      //   (j = 4 every other time, else 0, 1, 2, 3 in turn; j = 0 asks for our own key ± 1)
+      //   with entries 1..j flagged: this finds a missing 5th member, which the gap check can
+      //   miss when a 6th entry on the other side lies nearer our key.
+      const bool gap_check = full && s.refill_tick % 2 == 0;
       std::size_t j = 0;
       if (full) {
-        j = s.refill_tick % 2 == 0 ? leaf_set_side_max - 1 : (s.refill_tick / 2) % (leaf_set_side_max - 1);
+        const std::uint64_t odd = s.refill_tick / 2;  // counts the ticks without a gap check
+        j = odd % 2 == 0 ? leaf_set_side_max - 1 : (odd / 2) % (leaf_set_side_max - 1);
       } else if (std::find(s.refill_exhausted.begin(), s.refill_exhausted.end(), std::make_pair(ls.local, above)) !=
                  s.refill_exhausted.end()) {
         continue;
       }
-      const cache_entry* ask = n.cache_.find_key(full ? side.front() : side.back());
-      const key256 edge_key = full ? (j == 0 ? ls.local : side[j - 1]) : side.back();
+      const cache_entry* ask = n.cache_.find_key(full && !gap_check ? side.front() : side.back());
+      const key256 edge_key = gap_check ? ls.local : full ? (j == 0 ? ls.local : side[j - 1]) : side.back();
       if (ask == nullptr) continue;
       message m;
       m.type = message_type::lookup;
@@ -496,9 +521,16 @@ void node::impl::start_refill() {
       m.target_id = above ? add_small(edge_key, 1) : sub_small(edge_key, 1);
       m.validate_id = ask->key;
       std::vector<endpoint> path{local_source()};
-      const std::size_t flagged_entries = full ? j : side.size();
-      for (std::size_t i = 0; i < flagged_entries; ++i)
-        if (const cache_entry* e = n.cache_.find_key(side[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
+      auto flag = [&](const std::vector<key256>& keys, std::size_t count) {
+        for (std::size_t i = 0; i < count && i < keys.size(); ++i)
+          if (const cache_entry* e = n.cache_.find_key(keys[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
+      };
+      if (gap_check) {
+        flag(ls.below, leaf_set_side_max);
+        flag(ls.above, leaf_set_side_max);
+      } else {
+        flag(side, full ? j : side.size());
+      }
       m.endpoints = std::move(path);
       pending_request p;
       p.why = purpose::refill;

@@ -220,6 +220,8 @@ struct node::impl {
   void finalize_round(search_state& st);
   void end_round(search_state& st, bool yielded);
   void certify_convergence(search_state& st, const key256& converged);
+  key256 range_reach(const search_state& st, int side) const;
+  bool side_exhausted(const search_state& st, const key256& k) const;
   void complete_search(search_state& st);
   void on_lookup_expired(pending_request& p, bool busy);
   void on_candidate_answer(search_state& st, const message* m, const endpoint& from, pending_request& p);

@@ -207,11 +207,33 @@ void route_cache::enforce_level(int level, const key256& newcomer, random_source
       }
       --levels_;
     }
-    std::vector<std::size_t> candidates;
+    // Evict where the level is densest: the unpinned entry (not the newcomer) whose neighbours in
+    // the level (key order, around the ring) lie closest together, so the level stays spread
+    // evenly over its range and the entry nearest any target stays near it. Ties, and the
+    // deepest level (the anchor's neighbourhood, where nearness matters more than spread):
+    // uniformly at random (§3.5 step 3).
+    const bool deepest = level == levels_ - 1;
+    std::vector<std::size_t> in_level;
     for (std::size_t i = 0; i < entries_.size(); ++i)
-      if (entries_[i].level == level && !entries_[i].pinned && !(entries_[i].key == newcomer)) candidates.push_back(i);
-    if (candidates.empty()) return;
-    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(candidates[rng.uniform(candidates.size())]));
+      if (entries_[i].level == level) in_level.push_back(i);
+    std::vector<std::size_t> densest;
+    key256 best_span;
+    const std::size_t m = in_level.size();
+    for (std::size_t j = 0; j < m; ++j) {
+      const cache_entry& e = entries_[in_level[j]];
+      if (e.pinned || e.key == newcomer) continue;
+      const key256 span = sub_mod(entries_[in_level[(j + 1) % m]].key, entries_[in_level[(j + m - 1) % m]].key);
+      if (deepest) {
+        densest.push_back(in_level[j]);
+      } else if (densest.empty() || span < best_span) {
+        densest.assign(1, in_level[j]);
+        best_span = span;
+      } else if (span == best_span) {
+        densest.push_back(in_level[j]);
+      }
+    }
+    if (densest.empty()) return;
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(densest[densest.size() == 1 ? 0 : rng.uniform(densest.size())]));
   }
 }
 

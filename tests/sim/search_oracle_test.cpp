@@ -75,7 +75,9 @@ class SearchOracle : public ::testing::Test {
       net_->add_node(k);
       net_->run_for(20);
     }
-    net_->run_for(4 * sim::network::maintenance_period_ms());
+    // Eight maintenance periods: leaf sets are complete by then (LeafSetsAreComplete), and the
+    // searches' answers depend on them.
+    net_->run_for(8 * sim::network::maintenance_period_ms());
   }
   static void TearDownTestSuite() {
     delete net_;
@@ -134,6 +136,11 @@ sim::network* SearchOracle::net_ = nullptr;
 std::string replay() { return "seed=" + std::to_string(seed); }
 
 }  // namespace
+
+TEST_F(SearchOracle, LeafSetsAreComplete) {  // protocol.md §7 item 21, what the oracle relies on
+  SCOPED_TRACE(replay());
+  EXPECT_EQ(net_->leaf_set_correct_fraction(), 1.0);
+}
 
 TEST_F(SearchOracle, NearestSearchesNearBothEndsOfTheRing) {
   SCOPED_TRACE(replay());
