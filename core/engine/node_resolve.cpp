@@ -493,8 +493,9 @@ void node::impl::start_refill() {
       // OpenDRT extension for a full side (docs/simulator.md "Deviations"), because the flood
       // chain of §3.6 alone leaves some leaf sets a member short:
       // * every other tick, a gap check: ask the farthest entry F (whose own leaf set spans
-      //   the whole side, us included) for our key ± 1 with us and both our sides flagged; any
-      //   referral that would enter the leaf set is a member we miss anywhere on that side;
+      //   the whole side, us included) for the midpoint between our key and F's, with us and
+      //   the side's entries flagged. Every key outside that arc is farther from the midpoint
+      //   than every key inside it, so the referral is a member we miss if F knows one;
       // * the other ticks, ask the nearest entry what lies just beyond our j-th entry
       //   (j = 4 every other time, else 0, 1, 2, 3 in turn; j = 0 asks for our own key ± 1)
       //   with entries 1..j flagged: this finds a missing 5th member, which the gap check can
@@ -509,7 +510,7 @@ void node::impl::start_refill() {
         continue;
       }
       const cache_entry* ask = n.cache_.find_key(full && !gap_check ? side.front() : side.back());
-      const key256 edge_key = gap_check ? ls.local : full ? (j == 0 ? ls.local : side[j - 1]) : side.back();
+      const key256 edge_key = full ? (j == 0 ? ls.local : side[j - 1]) : side.back();
       if (ask == nullptr) continue;
       message m;
       m.type = message_type::lookup;
@@ -518,19 +519,19 @@ void node::impl::start_refill() {
       c.criteria = static_cast<std::uint8_t>(resolve_criteria::nearest);
       c.reason = static_cast<std::uint8_t>(resolve_reason::cache_maintenance);
       m.lookup = c;
-      m.target_id = above ? add_small(edge_key, 1) : sub_small(edge_key, 1);
+      if (gap_check) {
+        m.target_id = above ? add_mod(ls.local, shift_right(up_distance(ls.local, side.back()), 1))
+                            : sub_mod(ls.local, shift_right(down_distance(ls.local, side.back()), 1));
+      } else {
+        m.target_id = above ? add_small(edge_key, 1) : sub_small(edge_key, 1);
+      }
       m.validate_id = ask->key;
       std::vector<endpoint> path{local_source()};
       auto flag = [&](const std::vector<key256>& keys, std::size_t count) {
         for (std::size_t i = 0; i < count && i < keys.size(); ++i)
           if (const cache_entry* e = n.cache_.find_key(keys[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
       };
-      if (gap_check) {
-        flag(ls.below, leaf_set_side_max);
-        flag(ls.above, leaf_set_side_max);
-      } else {
-        flag(side, full ? j : side.size());
-      }
+      flag(side, gap_check ? side.size() : full ? j : side.size());
       m.endpoints = std::move(path);
       pending_request p;
       p.why = purpose::refill;
