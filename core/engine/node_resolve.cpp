@@ -481,9 +481,9 @@ void node::impl::complete_search(search_state& st) {
 }
 
 // §3.11 step 4: leaf-set refill, at most 2 LOOKUPs per tick.
-void node::impl::start_refill() {
+void node::impl::start_refill(bool early) {
   int sent = 0;
-  ++s.refill_tick;
+  if (!early) ++s.refill_tick;
   for (const auto& ls : n.cache_.leaf_sets()) {
     for (bool above : {false, true}) {
       const auto& side = above ? ls.above : ls.below;
@@ -500,7 +500,8 @@ void node::impl::start_refill() {
       //   (j = 4 every other time, else 0, 1, 2, 3 in turn; j = 0 asks for our own key ± 1)
       //   with entries 1..j flagged: this finds a missing 5th member, which the gap check can
       //   miss when a 6th entry on the other side lies nearer our key.
-      const bool gap_check = full && s.refill_tick % 2 == 0;
+      // An early check (1 s after the leaf set changed, node.cpp) is a gap check.
+      const bool gap_check = full && (early || s.refill_tick % 2 == 0);
       std::size_t j = 0;
       if (full) {
         const std::uint64_t odd = s.refill_tick / 2;  // counts the ticks without a gap check

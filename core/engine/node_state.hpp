@@ -146,6 +146,10 @@ struct node_state {
   std::uint64_t maintenance_ms = 0;
   int spread_arc = 0;
   std::uint64_t refill_tick = 0;
+  // OpenDRT extension: an early leaf-set gap check 1 s after the leaf set changed (0: none
+  // scheduled), at most one per 5 s, so a missing member is found before the next tick.
+  std::uint64_t leaf_check_ms = 0;
+  std::uint64_t leaf_check_last_ms = 0;
   int spread_fruitless = 0;
   bool spread_paused = false;
   std::size_t spread_cache_size = 0;
@@ -228,7 +232,7 @@ struct node::impl {
   bool in_range(const search_state& st, const key256& k) const;
   bool excluded(const search_state& st, const endpoint& e) const;
   void record_path(search_state& st, const endpoint& ep, const key256& key, std::uint8_t flags, std::uint32_t latency_ms);
-  void start_refill();
+  void start_refill(bool early = false);
   void start_spread();
   void start_split_detection_walk(const route_entry& r, const endpoint& ep);
 };
