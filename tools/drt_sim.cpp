@@ -18,13 +18,16 @@ namespace {
 
 using drt::engine::key256;
 
-double peak_rss_mib() {
+// VmHWM (peak) or VmRSS (now) of this process, MiB.
+double rss_mib(const char* field = "VmHWM:") {
   std::ifstream f("/proc/self/status");
   std::string line;
+  const std::size_t n = std::char_traits<char>::length(field);
   while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(n)) / 1024.0;
   return 0;
 }
+double peak_rss_mib() { return rss_mib(); }
 
 key256 random_key(drt::engine::random_source& r) {
   key256 k;
@@ -127,12 +130,25 @@ int main(int argc, char** argv) {
     net.add_node(random_key(workload));
     net.run_for(o.join_interval_ms);
     if ((i + 1) % 5000 == 0)
-      std::fprintf(stderr, "drt-sim: %zu nodes joined, t=%.0f s virtual, %.1f s wall\n", i + 1, net.now_ms() / 1000.0, wall_s());
+      std::fprintf(stderr, "drt-sim: %zu nodes joined, t=%.0f s virtual, %.1f s wall, RSS %.0f MiB\n", i + 1, net.now_ms() / 1000.0,
+                   wall_s(), rss_mib("VmRSS:"));
   }
   net.run_for(o.settle_ms);
   const double leaf_ok = net.leaf_set_correct_fraction();
-  std::fprintf(stderr, "drt-sim: converged at t=%.0f s virtual, %.1f s wall; leaf sets correct %.4f\n", net.now_ms() / 1000.0,
-               wall_s(), leaf_ok);
+  {
+    // Where the build's datagrams went (requests by type; answers make up the rest).
+    std::uint64_t sent = 0, lookups = 0, inquires = 0, floods = 0, retx = 0;
+    for (std::size_t i : net.live_nodes()) {
+      const auto& c = net.engine(i).counters();
+      sent += c.datagrams_sent, lookups += c.lookups_sent, inquires += c.inquires_sent, floods += c.floods_sent;
+      retx += c.retransmissions;
+    }
+    const double n = static_cast<double>(std::max<std::size_t>(1, o.nodes));
+    std::fprintf(stderr, "drt-sim: per node so far: %.1f datagrams sent (%.1f LOOKUP, %.1f INQUIRE, %.1f FLOOD, %.1f resent)\n",
+                 double(sent) / n, double(lookups) / n, double(inquires) / n, double(floods) / n, double(retx) / n);
+  }
+  std::fprintf(stderr, "drt-sim: converged at t=%.0f s virtual, %.1f s wall, RSS %.0f MiB (peak %.0f); leaf sets correct %.4f\n",
+               net.now_ms() / 1000.0, wall_s(), rss_mib("VmRSS:"), peak_rss_mib(), leaf_ok);
 
   // 2. Partition and heal.
   double cross_before_heal = -1;
@@ -291,6 +307,20 @@ int main(int argc, char** argv) {
   double cache_entries = 0;
   for (std::size_t i : net.live_nodes()) cache_entries += static_cast<double>(net.engine(i).cache().size());
   cache_entries /= static_cast<double>(std::max<std::size_t>(1, live_count));
+  {
+    // Route-cache shape: mean entries per level (pinned leaf-set entries included).
+    std::vector<double> per_level(drt::engine::cache_levels_max + 1, 0.0);
+    int deepest = 0;
+    for (std::size_t i : net.live_nodes())
+      for (const auto& e : net.engine(i).cache().entries()) {
+        per_level[e.level] += 1;
+        deepest = std::max<int>(deepest, e.level);
+      }
+    std::fprintf(stderr, "drt-sim: cache entries per level:");
+    for (int l = 0; l <= deepest; ++l)
+      std::fprintf(stderr, " %d:%.1f", l, per_level[static_cast<std::size_t>(l)] / double(std::max<std::size_t>(1, live_count)));
+    std::fprintf(stderr, "\n");
+  }
   char line[1600];
   std::snprintf(line, sizeof line,
                 "{\"mode\":\"%s\",\"nodes\":%zu,\"lookups\":%zu,\"success_rate\":%.5f,\"hops_mean\":%.3f,\"hops_p99\":%.0f,"

@@ -91,6 +91,7 @@ void put_protected(bytes& b, std::size_t base, const message& m, std::uint16_t i
 
 bytes encode_prefix(const message& m) {
   bytes b;
+  b.reserve(40);  // header, acked id and control fields: one allocation
   put_field(b, 0, field_id::header, [&](bytes& o) {
     o.push_back(0x51);
     o.push_back(m.version_major);
@@ -142,6 +143,7 @@ void put_sec(bytes& b, const message& m) {
 
 bytes encode_body(const message& m) {
   bytes b;
+  b.reserve(256);  // most bodies fit (route entry, keys, flagged path): few reallocations
   switch (m.type) {
     case message_type::solicit:
       if (m.route) put_route_entry(b, 0, *m.route);
@@ -233,7 +235,9 @@ std::vector<bytes> encode(const message& m) {
   const bytes body = encode_body(m);
   std::vector<bytes> out;
   if (!always_split(m) && body.size() <= fragment_piece_bytes_max) {
-    bytes d = prefix;
+    bytes d;
+    d.reserve(prefix.size() + body.size());
+    d.insert(d.end(), prefix.begin(), prefix.end());
     d.insert(d.end(), body.begin(), body.end());
     out.push_back(std::move(d));
     return out;

@@ -67,6 +67,7 @@ std::uint64_t node::next_wakeup_ms() const {
   if (s.round_active && !s.round_provider_done) w = std::min(w, s.round_deadline_ms);
   if (s.alone_retry_ms != 0) w = std::min(w, s.alone_retry_ms);
   if (auto d = s.reassembly.next_deadline()) w = std::min(w, *d);
+  if (s.leaf_check_ms != 0) w = std::min(w, s.leaf_check_ms);
   return w;
 }
 
@@ -185,7 +186,13 @@ void node::impl::set_status(node_status st, HRESULT why) {
 }
 
 void node::impl::flush_leaf_set_events() {
-  for (const auto& c : n.cache_.take_changes()) {
+  auto changes = n.cache_.take_changes();
+  // OpenDRT extension (docs/simulator.md "Deviations"): a changed leaf set is checked for gaps
+  // 1 s later instead of at the next maintenance tick, at most once per 5 s.
+  if (!changes.empty() && !s.keys.empty() && s.leaf_check_ms == 0 &&
+      (s.leaf_check_last_ms == 0 || s.now_ms >= s.leaf_check_last_ms + 5000))
+    s.leaf_check_ms = s.now_ms + 1000;
+  for (const auto& c : changes) {
     node_event e{};
     e.type = node_event::kind::leafset_key_changed;
     e.local_key = c.local;
@@ -460,6 +467,11 @@ void node::on_timer(std::uint64_t now_ms) {
   if (s.alone_retry_ms != 0 && now_ms >= s.alone_retry_ms) {
     s.alone_retry_ms = 0;
     if (!s.round_active) x.start_bootstrap_round();
+  }
+  if (s.leaf_check_ms != 0 && now_ms >= s.leaf_check_ms) {
+    s.leaf_check_ms = 0;
+    s.leaf_check_last_ms = now_ms;
+    if (!local_endpoints_.empty() && !s.keys.empty()) x.start_refill(true);
   }
   if (!local_endpoints_.empty() && now_ms >= s.maintenance_ms) x.maintenance_tick();
 }

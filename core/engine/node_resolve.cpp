@@ -7,6 +7,11 @@
 namespace drt::engine {
 namespace {
 
+// Side of T a key lies on (protocol.md §1.4 rule from T): 1 above (up ≤ down), 0 below.
+int side_of(const key256& target, const key256& k) {
+  return up_distance(target, k) <= down_distance(target, k) ? 1 : 0;
+}
+
 bool endpoint_in(const std::vector<endpoint>& list, const endpoint& e) {
   return std::any_of(list.begin(), list.end(), [&](const endpoint& x) { return x.same_wire(e); });
 }
@@ -239,15 +244,26 @@ void node::impl::on_authority_for_lookup(const message& m, const endpoint& from,
   };
   if (st.info.any_match_in_range && just_set) return finish();
   if (st.criteria == resolve_criteria::none && st.reason == resolve_reason::app_request && st.suspicious >= 2) return finish();
+  const bool published = (f & flags::authority_not_published) == 0;
   if (m.route) {
     const route_entry& r = *m.route;
     const auto rep = usable_endpoint(r);
     if (rep && rep->same_wire(from)) {  // a referral naming the hop itself (another of its keys)
       take_as_match(r);
+      st.converged_key = r.key;
       return finish();
     }
     const bool flag_a = false;
     if (rep && entry_acceptable(r) && !excluded(st, *rep) && (flag_a || closer_to(st.info.target, r.key, p.entry.key))) {
+      if (st.info.minimum && !in_range(st, r.key) && side_exhausted(st, r.key) && !st.next_hops.empty() &&
+          st.next_hops.back().ep.same_wire(from) && st.next_hops.back().use_count < use_count_max) {
+        // A referral outside the range on a side of T already known to hold no further candidate
+        // leads nowhere: flag it and ask the hop again (like a hop that did not answer, §3.10.3
+        // step 6), so that it names its next closest key.
+        st.resolve_path.push_back(*rep);
+        record_path(st, from, p.entry.key, pf | path_flags::rejected, latency);
+        return advance(st);
+      }
       pf |= path_flags::accepted;
       record_path(st, from, p.entry.key, pf, latency);
       if (st.kind == search_kind::application) st.learned.push_back(r);
@@ -256,6 +272,8 @@ void node::impl::on_authority_for_lookup(const message& m, const endpoint& from,
     }
     pf |= (rep && endpoint_in(st.resolve_path, *rep)) ? path_flags::loop : path_flags::rejected;
   }
+  // The walk converged here: the hop knows no unflagged key closer to T than its own.
+  if (published) st.converged_key = p.entry.key;
   finish();
 }
 
@@ -284,7 +302,10 @@ void node::impl::on_candidate_answer(search_state& st, const message* m, const e
       return r.entry.key == p.entry.key && r.ep.same_wire(from);
     });
     if (!dup) st.results.push_back({p.entry, from, std::move(u.payload), false});
-    if (!endpoint_in(st.excluded, from)) st.excluded.push_back(from);
+    if (!endpoint_in(st.excluded, from)) {
+      st.excluded.push_back(from);
+      st.excluded_keys.push_back(p.entry.key);
+    }
     st.finalizing = false;
     return end_round(st, true);
   }
@@ -301,22 +322,94 @@ void node::impl::on_candidate_answer(search_state& st, const message* m, const e
   send_inquire_for(cand.entry, cand.ep, purpose::search_candidate, true, st.id, std::nullopt, 0, false);
 }
 
+// How far from T the range reaches on one side of T (ring distance). The range itself never
+// wraps (§1.1), but the ring does: with T − min or max − T beyond 2^255, candidates reach
+// half-way round on both sides (e.g. T = 0 in [0, 2^256 − 1] has candidates just below 2^256
+// on its below side).
+key256 node::impl::range_reach(const search_state& st, int side) const {
+  const key256& t = st.info.target;
+  const key256 to_min = sub_mod(t, *st.info.minimum), to_max = sub_mod(*st.info.maximum, t);
+  const key256 half = half_ring();
+  if (half < to_min || half < to_max) return half;
+  return side == 0 ? to_min : to_max;
+}
+
+// Every candidate on k's side of T has been found (range searches).
+bool node::impl::side_exhausted(const search_state& st, const key256& k) const {
+  const int side = side_of(st.info.target, k);
+  return !(st.certified[side] < range_reach(st, side));
+}
+
+// OpenDRT completion rule for range searches (docs/simulator.md "Deviations"): a round that
+// converged at key c (its hop knew no unflagged key closer to T) shows that no unfound key lies
+// closer to T than c among c's leaf-set neighbours toward T. The resolver knows which of those
+// are flagged (Excluded), so it can tell how far from T each side of T is fully known:
+// * c's side, up to d(c), when fewer than 5 Excluded keys lie between T and c, or when the 5
+//   nearest of them already lie in the known part (the leaf set bridges the rest);
+// * the other side, up to d(c), when fewer than 5 Excluded keys lie within d(c) of T (c's leaf
+//   set then reaches across T past every flagged key there).
+void node::impl::certify_convergence(search_state& st, const key256& c) {
+  const key256& t = st.info.target;
+  const key256 dc = ring_distance(t, c);
+  const int side = side_of(t, c);
+  std::vector<key256> same;  // distances of Excluded keys between T and c on c's side
+  std::size_t within = 0;    // Excluded keys (either side) closer to T than c
+  // Flagged keys: the Excluded nodes', and this node's own (its endpoint heads every flagged path).
+  auto count = [&](const key256& k) {
+    if (k == c) return;
+    const key256 d = ring_distance(t, k);
+    if (!(d < dc)) return;
+    ++within;
+    if (side_of(t, k) == side) same.push_back(d);
+  };
+  for (const auto& k : st.excluded_keys) count(k);
+  for (const auto& k : s.keys) count(k.key);
+  bool own = same.size() < leaf_set_side_max;
+  if (!own) {
+    std::sort(same.begin(), same.end());
+    own = !(st.certified[side] < same[same.size() - leaf_set_side_max]);
+  }
+  if (own && st.certified[side] < dc) st.certified[side] = dc;
+  if (within < leaf_set_side_max && st.certified[1 - side] < dc) st.certified[1 - side] = dc;
+}
+
 // §3.10.5 several results: new rounds until enough, or nothing new.
 void node::impl::end_round(search_state& st, bool yielded) {
   const std::size_t wanted = std::min<std::size_t>(st.info.iterative ? 1 : st.info.max_endpoints, results_per_search_max);
   bool new_node = yielded;
   if (st.converged_at && !endpoint_in(st.excluded, st.converged_at->ep)) {
     st.excluded.push_back(st.converged_at->ep);
+    st.excluded_keys.push_back(st.converged_at->entry.key);
     new_node = true;
   }
-  key256 bound;
-  if (st.info.minimum) {
-    const key256 a = ring_distance(st.info.target, *st.info.minimum), b = ring_distance(st.info.target, *st.info.maximum);
-    bound = a < b ? b : a;
+  const key256& t = st.info.target;
+  bool complete = false;
+  int open_side = -1;  // a side of T that may still hide a closer candidate
+  if (!st.info.minimum) {
+    // Exact search: one round unless the walk ended at the target itself without a result.
+    complete = st.results.size() >= wanted || (st.converged_at && !(st.converged_at->entry.key == t));
+  } else {
+    if (st.converged_key) certify_convergence(st, *st.converged_key);
+    const key256 limit[2] = {range_reach(st, 0), range_reach(st, 1)};
+    // Distance of the wanted-th closest result so far.
+    std::optional<key256> kth;
+    if (st.results.size() >= wanted) {
+      std::vector<key256> d;
+      for (const auto& r : st.results) d.push_back(ring_distance(t, r.entry.key));
+      std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(wanted - 1), d.end());
+      kth = d[wanted - 1];
+    }
+    complete = true;
+    for (int side : {0, 1}) {
+      const bool known = !(st.certified[side] < limit[side]) || (kth && !(st.certified[side] < *kth));
+      if (!known) {
+        complete = false;
+        if (open_side < 0) open_side = side;
+      }
+    }
   }
-  const bool converged_far = st.converged_at && bound < ring_distance(st.converged_at->entry.key, st.info.target);
-  const bool stop = st.results.size() >= wanted || !new_node || st.rounds >= rounds_per_search_max ||
-                    (st.info.any_match_in_range && !st.results.empty()) || converged_far;
+  const std::uint32_t rounds_max = st.info.minimum ? rounds_per_range_search_max : rounds_per_search_max;
+  const bool stop = complete || !new_node || st.rounds >= rounds_max || (st.info.any_match_in_range && !st.results.empty());
   if (stop) return complete_search(st);
   // New round: keep Excluded and learned entries; clear the rest (§3.10.5).
   ++st.rounds;
@@ -325,20 +418,30 @@ void node::impl::end_round(search_state& st, bool yielded) {
   st.best_stack.clear();
   st.current_best.reset();
   st.converged_at.reset();
+  st.converged_key.reset();
   st.lookups_sent = 0;
   st.suspicious = 0;
+  // Initial hop: the closest known entry on a side not yet known to be complete (both sides
+  // open: the closest overall), so that the walk approaches T from there.
   std::optional<route_entry> first;
   endpoint first_ep;
   auto consider = [&](const route_entry& r) {
-    if (first && !closer_to(st.info.target, r.key, first->key)) return;
+    if (first && !closer_to(t, r.key, first->key)) return;
     const auto ep = usable_endpoint(r);
     if (!ep || excluded(st, *ep)) return;
     first = r;
     first_ep = *ep;
   };
-  for (const auto& c : n.cache_.entries())
-    if (!first || closer_to(st.info.target, c.key, first->key)) consider(c.to_route_entry());
-  for (const auto& r : st.learned) consider(r);
+  for (int pass = 0; pass < 2 && !first; ++pass) {
+    // pass 0: only the open side; pass 1: anywhere
+    for (const auto& c : n.cache_.entries()) {
+      if (first && !closer_to(t, c.key, first->key)) continue;
+      if (pass == 0 && open_side >= 0 && side_of(t, c.key) != open_side) continue;
+      consider(c.to_route_entry());
+    }
+    for (const auto& r : st.learned)
+      if (pass == 1 || open_side < 0 || side_of(t, r.key) == open_side) consider(r);
+  }
   if (first) st.next_hops.push_back({*first, first_ep, 0});
   advance(st);
 }
@@ -380,28 +483,36 @@ void node::impl::complete_search(search_state& st) {
 }
 
 // §3.11 step 4: leaf-set refill, at most 2 LOOKUPs per tick.
-void node::impl::start_refill() {
+void node::impl::start_refill(bool early) {
   int sent = 0;
-  ++s.refill_tick;
+  if (!early) ++s.refill_tick;
   for (const auto& ls : n.cache_.leaf_sets()) {
     for (bool above : {false, true}) {
       const auto& side = above ? ls.above : ls.below;
       if (sent >= 2 || side.empty()) continue;
       const bool full = side.size() >= leaf_set_side_max;
       // A side with fewer than 5 entries asks its farthest entry F for F ± 1 (§3.11 step 4).
-      // OpenDRT extension for a full side (docs/simulator.md "Deviations"): each tick asks its
-      // nearest entry what lies just beyond its j-th entry (j = 4 every other tick, else 0..3;
-      // j = 0 asks for our own key ± 1),
-      // with entries 1..j flagged; a referral closer than our (j+1)-th is a member the flood
-      // chain missed. The flood chain of §3.6 alone leaves some leaf sets one member short.
+      // OpenDRT extension for a full side (docs/simulator.md "Deviations"), because the flood
+      // chain of §3.6 alone leaves some leaf sets a member short:
+      // * every other tick, a gap check: ask the farthest entry F (whose own leaf set spans
+      //   the whole side, us included) for the midpoint between our key and F's, with us and
+      //   the side's entries flagged. Every key outside that arc is farther from the midpoint
+      //   than every key inside it, so the referral is a member we miss if F knows one;
+      // * the other ticks, ask the nearest entry what lies just beyond our j-th entry
+      //   (j = 4 every other time, else 0, 1, 2, 3 in turn; j = 0 asks for our own key ± 1)
+      //   with entries 1..j flagged: this finds a missing 5th member, which the gap check can
+      //   miss when a 6th entry on the other side lies nearer our key.
+      // An early check (1 s after the leaf set changed, node.cpp) is a gap check.
+      const bool gap_check = full && (early || s.refill_tick % 2 == 0);
       std::size_t j = 0;
       if (full) {
-        j = s.refill_tick % 2 == 0 ? leaf_set_side_max - 1 : (s.refill_tick / 2) % (leaf_set_side_max - 1);
+        const std::uint64_t odd = s.refill_tick / 2;  // counts the ticks without a gap check
+        j = odd % 2 == 0 ? leaf_set_side_max - 1 : (odd / 2) % (leaf_set_side_max - 1);
       } else if (std::find(s.refill_exhausted.begin(), s.refill_exhausted.end(), std::make_pair(ls.local, above)) !=
                  s.refill_exhausted.end()) {
         continue;
       }
-      const cache_entry* ask = n.cache_.find_key(full ? side.front() : side.back());
+      const cache_entry* ask = n.cache_.find_key(full && !gap_check ? side.front() : side.back());
       const key256 edge_key = full ? (j == 0 ? ls.local : side[j - 1]) : side.back();
       if (ask == nullptr) continue;
       message m;
@@ -411,12 +522,19 @@ void node::impl::start_refill() {
       c.criteria = static_cast<std::uint8_t>(resolve_criteria::nearest);
       c.reason = static_cast<std::uint8_t>(resolve_reason::cache_maintenance);
       m.lookup = c;
-      m.target_id = above ? add_small(edge_key, 1) : sub_small(edge_key, 1);
+      if (gap_check) {
+        m.target_id = above ? add_mod(ls.local, shift_right(up_distance(ls.local, side.back()), 1))
+                            : sub_mod(ls.local, shift_right(down_distance(ls.local, side.back()), 1));
+      } else {
+        m.target_id = above ? add_small(edge_key, 1) : sub_small(edge_key, 1);
+      }
       m.validate_id = ask->key;
       std::vector<endpoint> path{local_source()};
-      const std::size_t flagged_entries = full ? j : side.size();
-      for (std::size_t i = 0; i < flagged_entries; ++i)
-        if (const cache_entry* e = n.cache_.find_key(side[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
+      auto flag = [&](const std::vector<key256>& keys, std::size_t count) {
+        for (std::size_t i = 0; i < count && i < keys.size(); ++i)
+          if (const cache_entry* e = n.cache_.find_key(keys[i]); e && path.size() < flagged_path_max) path.push_back(e->preferred());
+      };
+      flag(side, gap_check ? side.size() : full ? j : side.size());
       m.endpoints = std::move(path);
       pending_request p;
       p.why = purpose::refill;

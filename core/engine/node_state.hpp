@@ -18,6 +18,9 @@ inline constexpr std::uint64_t flood_accept_window_ms = 5000;
 inline constexpr std::size_t pending_adds_max = 64;
 inline constexpr std::uint32_t lookups_per_round_max = 32;
 inline constexpr std::uint32_t rounds_per_search_max = 16;
+// Range searches may run up to 8 more rounds to show that no closer candidate remains on either
+// side of the target (OpenDRT completion rule, node_resolve.cpp certify_convergence).
+inline constexpr std::uint32_t rounds_per_range_search_max = rounds_per_search_max + 8;
 inline constexpr std::uint32_t results_per_search_max = 16;
 inline constexpr std::uint8_t use_count_max = 3;
 inline constexpr std::uint64_t unconfirmed_lifetime_ms = 600'000;
@@ -104,9 +107,14 @@ struct search_state {
   std::uint32_t lookups_sent = 0;
   std::uint32_t suspicious = 0;
   std::optional<hop> converged_at;
+  std::optional<key256> converged_key;  // the round ended at this key with no usable referral
   bool round_found_new = false;
   // whole search
   std::vector<endpoint> excluded;
+  std::vector<key256> excluded_keys;  // keys of the Excluded nodes (results and convergence points)
+  // Range searches (§3.10.5, OpenDRT completion rule): per side of T (0 below, 1 above), the ring
+  // distance up to which no unfound candidate can remain, from the rounds' convergence points.
+  key256 certified[2]{};
   std::vector<route_entry> learned;
   std::uint32_t rounds = 0;
   std::uint32_t total_lookups = 0;
@@ -142,6 +150,10 @@ struct node_state {
   std::uint64_t maintenance_ms = 0;
   int spread_arc = 0;
   std::uint64_t refill_tick = 0;
+  // OpenDRT extension: an early leaf-set gap check 1 s after the leaf set changed (0: none
+  // scheduled), at most one per 5 s, so a missing member is found before the next tick.
+  std::uint64_t leaf_check_ms = 0;
+  std::uint64_t leaf_check_last_ms = 0;
   int spread_fruitless = 0;
   bool spread_paused = false;
   std::size_t spread_cache_size = 0;
@@ -235,13 +247,16 @@ struct node::impl {
   void send_lookup(search_state& st, hop& h);
   void finalize_round(search_state& st);
   void end_round(search_state& st, bool yielded);
+  void certify_convergence(search_state& st, const key256& converged);
+  key256 range_reach(const search_state& st, int side) const;
+  bool side_exhausted(const search_state& st, const key256& k) const;
   void complete_search(search_state& st);
   void on_lookup_expired(pending_request& p, bool busy);
   void on_candidate_answer(search_state& st, const message* m, const endpoint& from, pending_request& p);
   bool in_range(const search_state& st, const key256& k) const;
   bool excluded(const search_state& st, const endpoint& e) const;
   void record_path(search_state& st, const endpoint& ep, const key256& key, std::uint8_t flags, std::uint32_t latency_ms);
-  void start_refill();
+  void start_refill(bool early = false);
   void start_spread();
   void start_split_detection_walk(const route_entry& r, const endpoint& ep);
 };

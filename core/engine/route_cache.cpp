@@ -124,18 +124,46 @@ bool route_cache::would_enter_leaf_set(const key256& key) const {
   return false;
 }
 
+// The §1.4 view of one local key, read straight from the key-sorted entries (validated ones,
+// equal keys once): the same result as compute_leaf_set over the validated keys, without
+// copying them (this runs after every insertion).
+leaf_set route_cache::leaf_set_of(const key256& local) const {
+  leaf_set ls;
+  ls.local = local;
+  ls.below.reserve(leaf_set_side_max);
+  ls.above.reserve(leaf_set_side_max);
+  const std::size_t n = entries_.size();
+  if (n == 0) return ls;
+  const std::size_t start = static_cast<std::size_t>(
+      std::lower_bound(entries_.begin(), entries_.end(), local, [](const cache_entry& c, const key256& k) { return c.key < k; }) -
+      entries_.begin());
+  for (std::size_t i = 0; i < n && ls.above.size() < leaf_set_side_max; ++i) {
+    const cache_entry& e = entries_[(start + i) % n];
+    if (!e.with_cpa || e.key == local || (!ls.above.empty() && ls.above.back() == e.key)) continue;
+    if (!(up_distance(local, e.key) <= down_distance(local, e.key))) break;
+    ls.above.push_back(e.key);
+  }
+  for (std::size_t i = 1; i <= n && ls.below.size() < leaf_set_side_max; ++i) {
+    const cache_entry& e = entries_[(start + n - i) % n];
+    if (!e.with_cpa || e.key == local || (!ls.below.empty() && ls.below.back() == e.key)) continue;
+    if (up_distance(local, e.key) <= down_distance(local, e.key)) break;
+    ls.below.push_back(e.key);
+  }
+  return ls;
+}
+
 void route_cache::recompute_leaf_sets() {
-  std::vector<key256> validated;
-  validated.reserve(entries_.size());
-  for (const auto& e : entries_)
-    if (e.with_cpa && (validated.empty() || !(validated.back() == e.key))) validated.push_back(e.key);
   std::vector<leaf_set> next;
   next.reserve(local_keys_.size());
-  for (const auto& l : local_keys_) next.push_back(compute_leaf_set(l, validated));
+  for (const auto& l : local_keys_) next.push_back(leaf_set_of(l));
   // Diff against the previous view for DRT_EVENT_LEAFSET_KEY_CHANGED (§1.4).
+  bool changed = next.size() != leaf_sets_.size();
+  for (std::size_t i = 0; !changed && i < next.size(); ++i) changed = !(next[i].local == leaf_sets_[i].local);
   for (const auto& ls : next) {
     const leaf_set* old = nullptr;
     for (const auto& o : leaf_sets_) if (o.local == ls.local) old = &o;
+    if (old != nullptr && old->below == ls.below && old->above == ls.above) continue;
+    changed = true;
     for (const auto* side : {&ls.below, &ls.above})
       for (const auto& k : *side)
         if (old == nullptr || !old->contains(k)) changes_.push_back({ls.local, k, true});
@@ -147,10 +175,12 @@ void route_cache::recompute_leaf_sets() {
   for (const auto& o : leaf_sets_) {
     const bool still_local = std::any_of(next.begin(), next.end(), [&](const leaf_set& n) { return n.local == o.local; });
     if (still_local) continue;
+    changed = true;
     for (const auto* side : {&o.below, &o.above})
       for (const auto& k : *side) changes_.push_back({o.local, k, false});
   }
-  leaf_sets_ = std::move(next);
+  if (changed) leaf_sets_ = std::move(next);
+  // Pins follow the view; an entry's with_cpa may have changed even when the view did not.
   for (auto& e : entries_) e.pinned = false;
   for (const auto& ls : leaf_sets_)
     for (const auto* side : {&ls.below, &ls.above})
@@ -177,11 +207,33 @@ void route_cache::enforce_level(int level, const key256& newcomer, random_source
       }
       --levels_;
     }
-    std::vector<std::size_t> candidates;
+    // Evict where the level is densest: the unpinned entry (not the newcomer) whose neighbours in
+    // the level (key order, around the ring) lie closest together, so the level stays spread
+    // evenly over its range and the entry nearest any target stays near it. Ties, and the
+    // deepest level (the anchor's neighbourhood, where nearness matters more than spread):
+    // uniformly at random (§3.5 step 3).
+    const bool deepest = level == levels_ - 1;
+    std::vector<std::size_t> in_level;
     for (std::size_t i = 0; i < entries_.size(); ++i)
-      if (entries_[i].level == level && !entries_[i].pinned && !(entries_[i].key == newcomer)) candidates.push_back(i);
-    if (candidates.empty()) return;
-    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(candidates[rng.uniform(candidates.size())]));
+      if (entries_[i].level == level) in_level.push_back(i);
+    std::vector<std::size_t> densest;
+    key256 best_span;
+    const std::size_t m = in_level.size();
+    for (std::size_t j = 0; j < m; ++j) {
+      const cache_entry& e = entries_[in_level[j]];
+      if (e.pinned || e.key == newcomer) continue;
+      const key256 span = sub_mod(entries_[in_level[(j + 1) % m]].key, entries_[in_level[(j + m - 1) % m]].key);
+      if (deepest) {
+        densest.push_back(in_level[j]);
+      } else if (densest.empty() || span < best_span) {
+        densest.assign(1, in_level[j]);
+        best_span = span;
+      } else if (span == best_span) {
+        densest.push_back(in_level[j]);
+      }
+    }
+    if (densest.empty()) return;
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(densest[densest.size() == 1 ? 0 : rng.uniform(densest.size())]));
   }
 }
 

@@ -89,6 +89,7 @@ class route_cache {
   int level_of(const key256& k) const;
   void relevel_all();
   void recompute_leaf_sets();
+  leaf_set leaf_set_of(const key256& local) const;
   void enforce_level(int level, const key256& newcomer, random_source& rng);
   std::size_t unpinned_in_level(int level) const;
 

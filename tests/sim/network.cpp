@@ -157,9 +157,14 @@ void network::pump(std::size_t index) {
       it->second.path = s.engine->search_path(r.search_id);
       (void)s.engine->end_search(r.search_id);  // DrtEndSearch: frees the engine's search state
     } else if (r.type == engine::match_type::intermediate) {
-      // fIterative: keep going at once.
-      (void)s.engine->continue_search(now_ms_, r.search_id);
-      again = true;
+      ++it->second.intermediates;
+      if (it->second.manual_continue) {
+        it->second.paused = true;
+      } else {
+        // fIterative: keep going at once.
+        (void)s.engine->continue_search(now_ms_, r.search_id);
+        again = true;
+      }
     } else {
       it->second.results.push_back(std::move(r));
     }
@@ -224,15 +229,28 @@ void network::inject(std::size_t to, const endpoint& from, engine::bytes data, s
   push(event{now_ms_ + delay_ms, 0, event_kind::inject, static_cast<std::uint32_t>(to), source, 0, false, 0, std::move(data)});
 }
 
-std::uint64_t network::start_search(std::size_t index, const engine::search_info& info) {
+std::uint64_t network::start_search(std::size_t index, const engine::search_info& info, bool manual_continue) {
   sim_node& s = *nodes_[index];
   std::uint64_t id = 0;
   if (FAILED(s.engine->start_search(now_ms_, info, id))) return 0;
   const std::uint64_t handle = (std::uint64_t{index} << 32) | id;
   outcomes_[handle].started_ms = now_ms_;
   outcomes_[handle].from = index;
+  outcomes_[handle].manual_continue = manual_continue;
   pump(index);
   return handle;
+}
+
+HRESULT network::continue_search(std::uint64_t handle) {
+  auto it = outcomes_.find(handle);
+  if (it == outcomes_.end()) return E_INVALIDARG;
+  const std::size_t index = static_cast<std::size_t>(handle >> 32);
+  sim_node& s = *nodes_[index];
+  if (!s.alive || !s.engine) return E_INVALIDARG;
+  it->second.paused = false;
+  const HRESULT hr = s.engine->continue_search(now_ms_, handle & 0xFFFF'FFFFu);
+  pump(index);
+  return hr;
 }
 
 const lookup_outcome& network::search_and_wait(std::size_t index, const engine::search_info& info, std::uint64_t max_ms) {

@@ -36,6 +36,9 @@ struct lookup_outcome {
   std::vector<engine::search_result> results;  // S_OK entries only
   std::vector<engine::search_path_entry> path;  // DrtGetSearchPath at the end
   std::size_t from = 0;
+  std::size_t intermediates = 0;  // fIterative: DRT_MATCH_INTERMEDIATE results seen
+  bool manual_continue = false;   // fIterative: wait for continue_search() instead of resuming at once
+  bool paused = false;            // manual_continue: an INTERMEDIATE arrived and was not continued yet
 };
 
 class network {
@@ -72,7 +75,10 @@ class network {
   std::uint64_t now_ms() const { return now_ms_; }
 
   // Starts a search on a node; the outcome fills in as the network runs.
-  std::uint64_t start_search(std::size_t index, const engine::search_info& info);
+  // With manual_continue an iterative search pauses at each INTERMEDIATE result until
+  // continue_search(handle) (DrtContinueSearch); otherwise it is resumed at once.
+  std::uint64_t start_search(std::size_t index, const engine::search_info& info, bool manual_continue = false);
+  HRESULT continue_search(std::uint64_t handle);
   const lookup_outcome& outcome(std::uint64_t handle) const { return outcomes_.at(handle); }
   void forget(std::uint64_t handle) { outcomes_.erase(handle); }
   // Runs until the search completes (or max_ms passes); convenience for tests.

@@ -31,7 +31,7 @@ std::string data_directory() {
   if (const char* env = std::getenv("OPENDRT_TEST_DATA"); env != nullptr && *env != '\0') {
     return env;
   }
-  return (fs::path(__FILE__).parent_path().parent_path() / "data").string();
+  return OPENDRT_TEST_DATA_DIR;
 }
 
 std::string config_path(std::string_view name) {

@@ -264,9 +264,10 @@ int run_demo(const demo_options& o) {
                                              : join_problem});
   sum.phases.push_back({"publish", sum.register_ok, sum.keys, 0,
                         derived ? "key = the node's derived key, data = a short text" : "keys = SHA-256 of a text, data = a short text"});
-  // Let the leaf-set floods settle, as every user of the loopback cloud does.
-  std::this_thread::sleep_for(300ms);
-  for (member& m : c.nodes) demo::drain_events(m);
+  // Let the leaf sets settle: searches for the keys nearest a target need complete leaf sets.
+  prog.phase("waiting until no leaf set has changed for 1.5 s");
+  const auto settled = demo::settle_leaf_sets(c.nodes, 1500ms, 10s);
+  sum.phases[sum.phases.size() - 2].detail += "; leaf sets settled " + std::to_string(settled.count()) + " ms later";
 
   // 3. Exact searches: every key from a different node.
   const double cpu_start = demo::cpu_ms();

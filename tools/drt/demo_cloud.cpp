@@ -85,6 +85,7 @@ void drain_events(member& m) {
     if (e->type == DRT_EVENT_STATUS_CHANGED) {
       m.status = e->status;
     } else if (e->type == DRT_EVENT_LEAFSET_KEY_CHANGED && e->remote_key.size() == DRT_KEY_SIZE) {
+      ++m.leafset_changes;
       drt::key k{};
       std::copy(e->remote_key.begin(), e->remote_key.end(), k.begin());
       if (e->leafset_change == DRT_LEAFSET_KEY_ADDED) {
@@ -93,6 +94,30 @@ void drain_events(member& m) {
         m.leafset.erase(k);
       }
     }
+  }
+}
+
+std::chrono::milliseconds settle_leaf_sets(std::vector<member>& nodes, std::chrono::milliseconds quiet,
+                                           std::chrono::milliseconds limit) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  auto last_change = start;
+  std::size_t changes = 0;
+  for (;;) {
+    std::size_t now_changes = 0;
+    for (member& m : nodes) {
+      drain_events(m);
+      now_changes += m.leafset_changes;
+    }
+    const auto now = clock::now();
+    if (now_changes != changes) {
+      changes = now_changes;
+      last_change = now;
+    }
+    if (now - last_change >= quiet || now - start >= limit) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 

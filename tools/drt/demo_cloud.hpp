@@ -37,6 +37,7 @@ struct member {
   std::set<drt::key> leafset;                    // remote keys, from LEAFSET_KEY_CHANGED events
   std::optional<DRT_STATUS> status;              // the last STATUS_CHANGED
   std::size_t events = 0;
+  std::size_t leafset_changes = 0;
 };
 
 // Opens a node on [::1] (seed: the first node's port, or none for the first node). local_cert is
@@ -46,6 +47,12 @@ struct member {
 
 // Takes every queued event into m.status / m.leafset.
 void drain_events(member& m);
+
+// Drains every node's events until no leaf set has changed for `quiet` (or `limit` passes): a
+// cloud that just formed still fills its leaf sets for a moment (the engine checks a changed
+// leaf set for gaps 1 s later). Returns how long it waited.
+std::chrono::milliseconds settle_leaf_sets(std::vector<member>& nodes, std::chrono::milliseconds quiet,
+                                           std::chrono::milliseconds limit);
 
 // Drains events until m.status == wanted or the limit passes; true when reached.
 bool wait_status(member& m, DRT_STATUS wanted, std::chrono::milliseconds limit);
