@@ -3,6 +3,7 @@
 // mis-addressed protected fields (dropped and counted, never acted on).
 #include "engine/codec.hpp"
 #include "engine/node.hpp"
+#include "hand_network.hpp"
 #include "sim/sealing_security.hpp"
 
 #include <gtest/gtest.h>
@@ -11,23 +12,10 @@
 #include <map>
 
 using namespace drt::engine;
+using namespace drt::engine::test;
 using drt::sim::sealing_security;
 
 namespace {
-
-endpoint ep(int i) {
-  endpoint e;
-  e.address = {0x20, 0x01, 0x0d, 0xb8};
-  e.address[15] = static_cast<std::uint8_t>(i);
-  e.port = 3540;
-  return e;
-}
-
-key256 k(std::uint64_t top) {
-  key256 x;
-  x.limb[3] = top;
-  return x;
-}
 
 std::uint64_t dropped(const node& n, drop_reason r) { return n.counters().dropped[static_cast<std::size_t>(r)]; }
 
@@ -46,68 +34,27 @@ std::size_t find_field(const bytes& d, std::uint16_t id) {
   return no_field;
 }
 
-// A hand-driven mode-2 network: every datagram is delivered after 10 ms; `mutate` may change or
-// (returning false) swallow one on its way.
-struct mode2_net {
-  seeded_random rng{7};
-  null_security null_sec;
+// A hand-driven mode-2 network (hand_network.hpp) whose nodes use the sealing test provider or
+// the built-in null one, counting the datagrams that carry an ENCRYPTED_FIELD.
+struct mode2_net : hand_network {
   std::vector<std::unique_ptr<sealing_security>> sealing;
-  std::vector<std::unique_ptr<node>> nodes;
-  std::uint64_t now = 0;
-  std::vector<outgoing_datagram> wire;
-  std::map<std::uint64_t, std::vector<search_result>> results;  // by (node << 32 | search id)
-  std::function<bool(outgoing_datagram&)> mutate;
   std::size_t encrypted_seen = 0;  // datagrams that carried an ENCRYPTED_FIELD
 
+  mode2_net() : hand_network(7) {
+    on_send = [this](const outgoing_datagram& d) {
+      if (find_field(d.data, field_id::encrypted_field) != no_field) ++encrypted_seen;
+    };
+  }
   // sealed: the sealing test provider; else the built-in null provider (encryption = copy).
   int add(bool sealed, std::uint8_t mode = 2) {
     node_config cfg;
     cfg.security_mode = mode;
-    const int i = static_cast<int>(nodes.size());
-    security_provider* sec = &null_sec;
+    security_provider* security = nullptr;
     if (sealed) {
-      sealing.push_back(std::make_unique<sealing_security>(static_cast<std::uint64_t>(i) + 1));
-      sec = sealing.back().get();
+      sealing.push_back(std::make_unique<sealing_security>(nodes.size() + 1));
+      security = sealing.back().get();
     }
-    nodes.push_back(std::make_unique<node>(cfg, rng, *sec));
-    nodes[i]->set_local_endpoints(now, {ep(i + 1)});
-    drain(i);
-    return i;
-  }
-  void drain(int i) {
-    for (auto& d : nodes[i]->take_datagrams()) {
-      if (find_field(d.data, field_id::encrypted_field) != no_field) ++encrypted_seen;
-      wire.push_back(std::move(d));
-    }
-    (void)nodes[i]->take_events();
-    for (auto& r : nodes[i]->take_search_results())
-      results[(static_cast<std::uint64_t>(i) << 32) | r.search_id].push_back(r);  // ids are per node
-    for (auto& b : nodes[i]->take_bootstrap_requests()) {
-      std::vector<endpoint> peers;
-      for (int j = 0; j < static_cast<int>(nodes.size()); ++j)
-        if (j != i) peers.push_back(ep(j + 1));
-      nodes[i]->add_bootstrap_endpoints(now, b.round_id, peers, true);
-      drain(i);
-    }
-  }
-  void step(std::uint64_t ms) {
-    for (std::uint64_t t = 0; t < ms; t += 10) {
-      now += 10;
-      auto batch = std::move(wire);
-      wire.clear();
-      for (auto& d : batch) {
-        const int to = d.to.address[15] - 1;
-        if (to < 0 || to >= static_cast<int>(nodes.size())) continue;
-        if (mutate && !mutate(d)) continue;
-        nodes[to]->on_datagram(now, d.from, d.to, d.data);
-        drain(to);
-      }
-      for (int i = 0; i < static_cast<int>(nodes.size()); ++i)
-        if (nodes[i]->next_wakeup_ms() <= now) {
-          nodes[i]->on_timer(now);
-          drain(i);
-        }
-    }
+    return hand_network::add(cfg, security);
   }
   // Three publishers k(100..102) with payloads {i, 7}, joined one after the other.
   void three_publishers(bool sealed) {
@@ -116,15 +63,6 @@ struct mode2_net {
       EXPECT_EQ(nodes[i]->register_key(now, k(100 + i), {static_cast<std::uint8_t>(i), 7}), S_OK);
       step(6000);
     }
-  }
-  std::vector<search_result> search(int from, const key256& target) {
-    search_info info;
-    info.target = target;
-    std::uint64_t id = 0;
-    EXPECT_EQ(nodes[from]->start_search(now, info, id), S_OK);
-    drain(from);
-    step(6000);
-    return results[(static_cast<std::uint64_t>(from) << 32) | id];
   }
 };
 

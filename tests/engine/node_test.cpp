@@ -1,5 +1,6 @@
 // Engine unit tests: two or three nodes driven by hand, datagrams passed between them directly.
 #include "engine/node.hpp"
+#include "hand_network.hpp"
 
 #include <algorithm>
 
@@ -10,63 +11,11 @@
 #include <map>
 
 using namespace drt::engine;
+using namespace drt::engine::test;
 
 namespace {
 
-endpoint ep(int i) {
-  endpoint e;
-  e.address = {0x20, 0x01, 0x0d, 0xb8};
-  e.address[15] = static_cast<std::uint8_t>(i);
-  e.port = 3540;
-  return e;
-}
-
-// A tiny hand-driven network: delivers every datagram after 10 ms, in order.
-struct trio {
-  seeded_random rng{42};
-  null_security sec;
-  std::vector<std::unique_ptr<node>> nodes;
-  std::uint64_t now = 0;
-  std::vector<std::pair<int, outgoing_datagram>> wire;
-  std::vector<node_event> events;
-  std::map<std::uint64_t, std::vector<search_result>> results;
-
-  int add() {
-    nodes.push_back(std::make_unique<node>(node_config{}, rng, sec));
-    const int i = static_cast<int>(nodes.size()) - 1;
-    nodes[i]->set_local_endpoints(now, {ep(i + 1)});
-    drain(i);
-    return i;
-  }
-  void drain(int i) {
-    for (auto& d : nodes[i]->take_datagrams()) wire.emplace_back(i, std::move(d));
-    for (auto& e : nodes[i]->take_events()) events.push_back(e);
-    for (auto& r : nodes[i]->take_search_results()) results[r.search_id].push_back(r);
-    for (auto& b : nodes[i]->take_bootstrap_requests()) {
-      std::vector<endpoint> peers;
-      for (int j = 0; j < static_cast<int>(nodes.size()); ++j) if (j != i) peers.push_back(ep(j + 1));
-      nodes[i]->add_bootstrap_endpoints(now, b.round_id, peers, true);
-      drain(i);
-    }
-  }
-  void step(std::uint64_t ms) {
-    for (std::uint64_t t = 0; t < ms; t += 10) {
-      now += 10;
-      auto batch = std::move(wire);
-      wire.clear();
-      for (auto& [from, d] : batch) {
-        const int to = d.to.address[15] - 1;
-        if (to < 0 || to >= static_cast<int>(nodes.size())) continue;
-        nodes[to]->on_datagram(now, d.from, d.to, d.data);
-        drain(to);
-      }
-      for (int i = 0; i < static_cast<int>(nodes.size()); ++i)
-        if (nodes[i]->next_wakeup_ms() <= now) { nodes[i]->on_timer(now); drain(i); }
-    }
-  }
-};
-
-key256 k(std::uint64_t top) { key256 x; x.limb[3] = top; return x; }
+using trio = hand_network;  // two or three nodes at most, hence the name
 
 }  // namespace
 
@@ -114,7 +63,7 @@ TEST(Node, ExactSearchReturnsTheAppDataThenNoMore) {
   ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
   t.drain(0);
   t.step(3000);
-  const auto& r = t.results[id];
+  const auto& r = t.results_of(0, id);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].hr, S_OK);
   EXPECT_EQ(r[0].type, match_type::exact);
@@ -137,21 +86,21 @@ TEST(Node, AbsentKeyEndsWithNoMoreAndLocalKeyOnlyWhenAllowed) {
   ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
   t.drain(0);
   t.step(3000);
-  ASSERT_EQ(t.results[id].size(), 1u);
-  EXPECT_EQ(t.results[id][0].hr, DRT_E_NO_MORE);
+  ASSERT_EQ(t.results_of(0, id).size(), 1u);
+  EXPECT_EQ(t.results_of(0, id)[0].hr, DRT_E_NO_MORE);
   // Own key: excluded unless fAllowCurrentInstanceMatch.
   info.target = k(100);
   ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
   t.drain(0);
   t.step(3000);
-  EXPECT_EQ(t.results[id].size(), 1u);
+  EXPECT_EQ(t.results_of(0, id).size(), 1u);
   info.allow_current_instance_match = true;
   ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
   t.drain(0);
   t.step(3000);
-  ASSERT_EQ(t.results[id].size(), 2u);
-  EXPECT_EQ(t.results[id][0].key, k(100));
-  EXPECT_FALSE(t.results[id][0].publisher.has_value());
+  ASSERT_EQ(t.results_of(0, id).size(), 2u);
+  EXPECT_EQ(t.results_of(0, id)[0].key, k(100));
+  EXPECT_FALSE(t.results_of(0, id)[0].publisher.has_value());
 }
 
 TEST(Node, IterativeSearchPausesBeforeEveryLookup) {
@@ -169,17 +118,17 @@ TEST(Node, IterativeSearchPausesBeforeEveryLookup) {
   ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
   t.drain(0);
   t.step(2000);
-  ASSERT_EQ(t.results[id].size(), 1u);
-  EXPECT_EQ(t.results[id][0].type, match_type::intermediate);
+  ASSERT_EQ(t.results_of(0, id).size(), 1u);
+  EXPECT_EQ(t.results_of(0, id)[0].type, match_type::intermediate);
   EXPECT_EQ(t.nodes[0]->counters().lookups_sent, lookups_before);  // paused: nothing sent
   for (int i = 0; i < 10 && t.nodes[0]->search_active(id); ++i) {
     (void)t.nodes[0]->continue_search(t.now, id);
     t.drain(0);
     t.step(1000);
   }
-  ASSERT_GE(t.results[id].size(), 3u);
-  EXPECT_EQ(t.results[id][t.results[id].size() - 2].type, match_type::exact);
-  EXPECT_EQ(t.results[id].back().hr, DRT_E_NO_MORE);
+  ASSERT_GE(t.results_of(0, id).size(), 3u);
+  EXPECT_EQ(t.results_of(0, id)[t.results_of(0, id).size() - 2].type, match_type::exact);
+  EXPECT_EQ(t.results_of(0, id).back().hr, DRT_E_NO_MORE);
 }
 
 TEST(Node, UnregisterRevokesTheKeyAtItsNeighbours) {
@@ -310,9 +259,9 @@ TEST(NodeMembershipMode, SignedMessagesAreVerifiedAndForgeriesDropped) {
   ASSERT_EQ(t.nodes[0]->start_search(t.now, info, id), S_OK);
   t.drain(0);
   t.step(3000);
-  ASSERT_FALSE(t.results[id].empty());
-  EXPECT_EQ(t.results[id][0].key, k(101));
-  EXPECT_EQ(t.results[id][0].hr, S_OK);
+  ASSERT_FALSE(t.results_of(0, id).empty());
+  EXPECT_EQ(t.results_of(0, id)[0].key, k(101));
+  EXPECT_EQ(t.results_of(0, id)[0].hr, S_OK);
 }
 
 TEST(NodeConfig, ModesUpToConfidentialAreAcceptedAndOthersRefused) {
