@@ -4,6 +4,7 @@
 // clear (§7 rule 35); split detection (D26) merges two halves in mode 2. Each prints its seed.
 #include "engine/codec.hpp"
 #include "sim/network.hpp"
+#include "sim/oracle.hpp"
 #include "sim/sealing_security.hpp"
 
 #include <gtest/gtest.h>
@@ -105,21 +106,11 @@ TEST(SimConfidential, EveryKeyResolvesExactNearestAndRange) {
   const auto keys = net.live_keys();
   int agree = 0, total = 0;
   for (int i = 0; i < 16; ++i) {
-    engine::search_info info;
-    info.target = random_key(w);
     const bool range = i % 2 == 1;
-    const key256 width = engine::div_small(engine::key_max(), 10);
-    info.minimum = range ? engine::sub_mod(info.target, width) : key256{};
-    info.maximum = range ? engine::add_mod(info.target, width) : engine::key_max();
-    if (range && info.target < *info.minimum) info.minimum = key256{};
-    if (range && *info.maximum < info.target) info.maximum = engine::key_max();
-    info.max_endpoints = range ? 3 : 1;
+    const engine::search_info info =
+        sim::nearest_or_range(random_key(w), range, engine::div_small(engine::key_max(), 10));
     const std::size_t from = w.uniform(net.size());
-    std::vector<key256> oracle;
-    for (const auto& k : keys)
-      if (!(k < *info.minimum) && !(*info.maximum < k) && !(k == *net.key_of(from))) oracle.push_back(k);
-    std::sort(oracle.begin(), oracle.end(), [&](auto& a, auto& b) { return engine::closer_to(info.target, a, b); });
-    if (oracle.size() > info.max_endpoints) oracle.resize(info.max_endpoints);
+    const std::vector<key256> oracle = sim::oracle(keys, info, *net.key_of(from));  // without the searcher's own key
     const auto& out = net.search_and_wait(from, info);
     std::vector<key256> got;
     for (const auto& r : out.results) got.push_back(r.key);

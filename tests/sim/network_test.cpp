@@ -1,6 +1,7 @@
 // Simulator tests of small networks (≤ 200 nodes): correctness against a brute-force oracle,
 // determinism, partition heal and churn with loss. Each prints its seed for replay.
 #include "sim/network.hpp"
+#include "sim/oracle.hpp"
 
 #include <gtest/gtest.h>
 
@@ -72,21 +73,11 @@ TEST(SimCorrectness, NearestAndRangeSearchesAgreeWithTheOracle) {
   const auto keys = net.live_keys();
   int agree = 0, total = 0;
   for (int i = 0; i < 30; ++i) {
-    engine::search_info info;
-    info.target = random_key(w);
     const bool range = i % 2 == 1;
-    const key256 width = engine::div_small(engine::key_max(), 25);
-    info.minimum = range ? engine::sub_mod(info.target, width) : key256{};
-    info.maximum = range ? engine::add_mod(info.target, width) : engine::key_max();
-    if (range && info.target < *info.minimum) info.minimum = key256{};
-    if (range && *info.maximum < info.target) info.maximum = engine::key_max();
-    info.max_endpoints = range ? 3 : 1;
+    const engine::search_info info =
+        sim::nearest_or_range(random_key(w), range, engine::div_small(engine::key_max(), 25));
     const std::size_t from = w.uniform(net.size());
-    std::vector<key256> oracle;  // without the searcher's own key (fAllowCurrentInstanceMatch is off)
-    for (const auto& k : keys)
-      if (!(k < *info.minimum) && !(*info.maximum < k) && !(k == *net.key_of(from))) oracle.push_back(k);
-    std::sort(oracle.begin(), oracle.end(), [&](auto& a, auto& b) { return engine::closer_to(info.target, a, b); });
-    if (oracle.size() > info.max_endpoints) oracle.resize(info.max_endpoints);
+    const std::vector<key256> oracle = sim::oracle(keys, info, *net.key_of(from));  // without the searcher's own key
     const auto& out = net.search_and_wait(from, info);
     std::vector<key256> got;
     for (const auto& r : out.results) got.push_back(r.key);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sim/network.hpp"
+#include "sim/oracle.hpp"
 
 using namespace drt;
 using engine::key256;
@@ -48,18 +49,7 @@ std::string show(const std::vector<key256>& v) {
   return s + "]";
 }
 
-// The API's answer computed from every registered key: the min(cMaxEndpoints, 16) candidates
-// closest to the target (fIterative: 1), ties by the smaller key (protocol.md §1.1).
-std::vector<key256> oracle(const std::vector<key256>& keys, const engine::search_info& info, const key256& own) {
-  const key256 lo = info.minimum.value_or(info.target), hi = info.maximum.value_or(info.target);
-  std::vector<key256> in;
-  for (const auto& k : keys)
-    if (!(k < lo) && !(hi < k) && (info.allow_current_instance_match || !(k == own))) in.push_back(k);
-  std::sort(in.begin(), in.end(), [&](const key256& a, const key256& b) { return engine::closer_to(info.target, a, b); });
-  const std::size_t wanted = info.iterative ? 1 : std::min<std::size_t>(info.max_endpoints, 16);
-  if (in.size() > wanted) in.resize(wanted);
-  return in;
-}
+using sim::oracle;
 
 class SearchOracle : public ::testing::Test {
  protected:
