@@ -18,11 +18,7 @@ using engine::key256;
 
 namespace {
 
-key256 random_key(engine::random_source& r) {
-  key256 k;
-  for (auto& l : k.limb) l = r.next_u64();
-  return k;
-}
+using sim::random_key;
 
 std::string replay(std::uint64_t seed) { return "seed=" + std::to_string(seed); }
 
@@ -103,21 +99,7 @@ TEST(SimConfidential, EveryKeyResolvesExactNearestAndRange) {
                     : 0;
   }
   EXPECT_EQ(exact_ok, nodes);
-  const auto keys = net.live_keys();
-  int agree = 0, total = 0;
-  for (int i = 0; i < 16; ++i) {
-    const bool range = i % 2 == 1;
-    const engine::search_info info =
-        sim::nearest_or_range(random_key(w), range, engine::div_small(engine::key_max(), 10));
-    const std::size_t from = w.uniform(net.size());
-    const std::vector<key256> oracle = sim::oracle(keys, info, *net.key_of(from));  // without the searcher's own key
-    const auto& out = net.search_and_wait(from, info);
-    std::vector<key256> got;
-    for (const auto& r : out.results) got.push_back(r.key);
-    ++total;
-    agree += got == oracle ? 1 : 0;
-  }
-  EXPECT_EQ(agree, total);
+  EXPECT_EQ(sim::searches_agreeing_with_oracle(net, w, 16, 10), 16);
   for (std::size_t i = 0; i < net.size(); ++i)
     EXPECT_EQ(net.engine(i).counters().dropped[static_cast<std::size_t>(engine::drop_reason::decrypt_failure)], 0u)
         << "node " << i;

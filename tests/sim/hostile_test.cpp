@@ -6,6 +6,7 @@
 // in tests/hostile.
 #include "engine/codec.hpp"
 #include "sim/network.hpp"
+#include "sim/oracle.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,11 +22,7 @@ using engine::message_type;
 
 namespace {
 
-key256 random_key(engine::random_source& r) {
-  key256 k;
-  for (auto& l : k.limb) l = r.next_u64();
-  return k;
-}
+using sim::random_key;
 
 // An address outside the simulator's node range (network::endpoint_of sets byte 11 to 1).
 endpoint attacker(std::uint16_t i, std::uint16_t port = 4000) {

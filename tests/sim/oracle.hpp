@@ -1,14 +1,23 @@
-// Simulator tests: the brute-force oracle that nearest and range searches are checked against,
-// and the random nearest/range searches the tests run.
+// Simulator tests: random keys, the brute-force oracle that nearest and range searches are
+// checked against, and the random nearest/range searches the tests run.
 #pragma once
 
 #include "engine/key_math.hpp"
 #include "engine/node.hpp"
+#include "sim/network.hpp"
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <vector>
 
 namespace drt::sim {
+
+inline engine::key256 random_key(engine::random_source& r) {
+  engine::key256 k;
+  for (auto& l : k.limb) l = r.next_u64();
+  return k;
+}
 
 // The API's answer computed from every registered key: the min(cMaxEndpoints, 16) candidates
 // closest to the target (fIterative: 1), ties by the smaller key (protocol.md §1.1); the
@@ -37,6 +46,27 @@ inline engine::search_info nearest_or_range(const engine::key256& target, bool r
   if (range && *info.maximum < target) info.maximum = engine::key_max();
   info.max_endpoints = range ? 3 : 1;
   return info;
+}
+
+// Runs `count` searches from random nodes, alternating nearest (whole ring, 1 key) and range
+// (target ± 2^256 / width_divisor, 3 keys), and returns how many equal the oracle's answer; a
+// result outside its range fails the calling test (protocol.md §7 item 30).
+inline int searches_agreeing_with_oracle(network& net, engine::random_source& w, int count,
+                                         std::uint64_t width_divisor) {
+  const auto keys = net.live_keys();
+  int agree = 0;
+  for (int i = 0; i < count; ++i) {
+    const engine::search_info info =
+        nearest_or_range(random_key(w), i % 2 == 1, engine::div_small(engine::key_max(), width_divisor));
+    const std::size_t from = w.uniform(net.size());
+    const std::vector<engine::key256> want = oracle(keys, info, *net.key_of(from));
+    const auto& out = net.search_and_wait(from, info);
+    std::vector<engine::key256> got;
+    for (const auto& r : out.results) got.push_back(r.key);
+    agree += got == want ? 1 : 0;
+    for (const auto& k : got) EXPECT_FALSE(k < *info.minimum || *info.maximum < k);
+  }
+  return agree;
 }
 
 }  // namespace drt::sim

@@ -23,11 +23,7 @@ const std::uint64_t seed = [] {
   return e != nullptr ? std::strtoull(e, nullptr, 10) : 41;
 }();
 
-key256 random_key(engine::random_source& r) {
-  key256 k;
-  for (auto& l : k.limb) l = r.next_u64();
-  return k;
-}
+using sim::random_key;
 
 // A key within 2^(64·limbs) above 0 (limbs < 4): "near 0".
 key256 small_key(engine::random_source& r, int limbs) {
