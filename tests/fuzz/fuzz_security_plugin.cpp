@@ -1,10 +1,10 @@
 // fuzz_security_openssl and fuzz_security_wolfssl (this source, built once per plugin with
 // OPENDRT_FUZZ_BACKEND set to the plugin's namespace): the plugin's providers (null; derived-key
-// with an O1 RSA and an O2 EC node certificate) on arbitrary ValidateAndUnpackPayload, ValidateRemoteCredential,
-// VerifyData and DecryptData calls (input format: security_harness.hpp). Every call must return
-// an HRESULT without crashing or leaking. Seeds: tests/fuzz/corpus/security (shared with the
-// two plugins: both accept the same bytes), real CPAs, credentials, signatures and
-// keytokens made by drt_fuzz_corpus with the fixed PKI of tests/fuzz/pki.
+// with an O1 RSA and an O2 EC node certificate) on arbitrary ValidateAndUnpackPayload,
+// ValidateRemoteCredential, VerifyData and DecryptData calls (input format: security_harness.hpp).
+// Every call must return an HRESULT without crashing or leaking. Seeds:
+// tests/fuzz/corpus/security_<plugin>: real CPAs, credentials, signatures and keytokens made by
+// drt_fuzz_corpus with the fixed PKI of tests/fuzz/pki.
 #include "security_harness.hpp"
 
 #include "derived_key_provider.hpp"
