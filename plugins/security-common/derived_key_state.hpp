@@ -1,11 +1,14 @@
 // The state of one derived-key provider object, shared by its creation code
-// (derived_key_config.cpp) and its table functions (derived_key_provider.cpp).
+// (derived_key_config.cpp) and its table functions (derived_key_provider.cpp). One header for
+// both security plugins (README.md here): the backend's credential.hpp, crypto_ops.hpp,
+// sha256.hpp and backend.hpp (library_ref) give the types.
 //
 // Thread safety: the core makes one call at a time into an attached provider, but FreeData and
 // the white-box accessors may run anywhere. Everything set at creation is immutable; the attach
 // flag and the counters are atomic; the remote-credential cache has its own mutex.
 #pragma once
 
+#include "backend.hpp"
 #include "credential.hpp"
 #include "crypto_ops.hpp"
 #include "derived_key_provider.hpp"
@@ -17,7 +20,7 @@
 #include <mutex>
 #include <optional>
 
-namespace drt::plugins::openssl {
+namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
 
 struct local_identity {
   x509_ptr leaf;
@@ -46,6 +49,7 @@ inline constexpr std::int64_t remote_cache_ttl_s = 300;  // as protocol.md §5.2
 inline constexpr std::size_t remote_cache_entries_max = 256;
 
 struct derived_key_provider {
+  library_ref library;  // first: wolfSSL_Init before any other member uses wolfCrypt (OpenSSL: empty)
   DRT_SECURITY_PROVIDER table{};
   std::atomic<bool> attached{false};
   sha256 hasher;
@@ -55,7 +59,7 @@ struct derived_key_provider {
   unix_clock clock;
 
   // SHA-256, AES-256-GCM and the key wraps are usable (else DRT_E_CAPABILITY_MISMATCH).
-  [[nodiscard]] bool crypto_ready() const noexcept { return hasher.available() && crypto.available(); }
+  [[nodiscard]] bool crypto_ready() const noexcept { return library.ok() && hasher.available() && crypto.available(); }
 
   std::mutex cache_mutex;
   std::map<sha256_digest, std::shared_ptr<const remote_peer>> cache;
@@ -77,4 +81,4 @@ struct derived_key_provider {
 // Fills the table's function members (derived_key_provider.cpp).
 void fill_table(derived_key_provider& self) noexcept;
 
-}  // namespace drt::plugins::openssl
+}  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND
