@@ -1,5 +1,5 @@
 // Creation of the derived-key provider: settings, root, local credential (api.md §5.6.1, §6),
-// and the remote-credential cache shared by the table functions.
+// and the remote-credential check behind the process-wide verified_credential_cache.
 //
 // One source for both security plugins (README.md here): certificates are reached through the
 // backend's credential.hpp (cert_ref, same_cert, leaf_profile, is_private_key_of, shared_cert,
@@ -98,6 +98,10 @@ struct settings {
   credential_input in;
   HRESULT hr = read_credential_input(bytes, in);
   if (SUCCEEDED(hr) && in.certs.size() != 1) hr = DRT_E_INVALID_CERT_CHAIN;
+  if (SUCCEEDED(hr)) {
+    const cert_ref root[] = {in.certs.front().get()};
+    hr = self.hasher.digest(encode_credential(root), self.root_digest);
+  }
   if (SUCCEEDED(hr)) hr = self.verifier.set_root(std::move(in.certs.front()));
   if (FAILED(hr)) {
     write_error_detail(config, "derived-key provider: root_cert is not exactly one certificate");
@@ -176,21 +180,11 @@ HRESULT derived_key_provider::remote(std::span<const std::uint8_t> credential,
     ++chains_malformed;
     return DRT_E_INVALID_CERT_CHAIN;
   }
-  sha256_digest id{};
-  if (HRESULT hr = hasher.digest(credential, id); FAILED(hr)) return hr;
+  credential_cache_key id{root_digest, {}};
+  if (HRESULT hr = hasher.digest(credential, id.credential); FAILED(hr)) return hr;
   const std::int64_t t = now();
-  {
-    std::lock_guard lock(cache_mutex);
-    if (auto it = cache.find(id); it != cache.end()) {
-      const remote_peer& p = *it->second;
-      if (t >= p.valid_from && t <= p.valid_until && t - p.checked_at < remote_cache_ttl_s &&
-          t >= p.checked_at) {
-        out = it->second;
-        return S_OK;
-      }
-      cache.erase(it);
-    }
-  }
+  verified_credential_cache& cache = verified_credential_cache::shared();
+  if ((out = cache.find(id, t))) return S_OK;
   decoded_credential decoded;
   if (FAILED(decode_credential(credential, decoded))) {
     ++chains_malformed;
@@ -217,9 +211,7 @@ HRESULT derived_key_provider::remote(std::span<const std::uint8_t> credential,
   peer->valid_from = check.valid_from;
   peer->valid_until = check.valid_until;
   peer->checked_at = t;
-  std::lock_guard lock(cache_mutex);
-  if (cache.size() >= remote_cache_entries_max) cache.clear();
-  cache[id] = peer;
+  cache.insert(id, peer);
   out = std::move(peer);
   return S_OK;
 }
@@ -271,6 +263,11 @@ std::int64_t local_valid_until(const DRT_SECURITY_PROVIDER* provider) noexcept {
   if (provider == nullptr || provider->pvContext == nullptr) return std::numeric_limits<std::int64_t>::min();
   const auto& self = *static_cast<const derived_key_provider*>(provider->pvContext);
   return self.local ? self.local->valid_until : std::numeric_limits<std::int64_t>::min();
+}
+
+credential_cache_counters shared_credential_cache_counters() noexcept {
+  const auto s = verified_credential_cache::shared().stats();
+  return {s.hits, s.misses, s.evictions, s.entries};
 }
 
 HRESULT derive_key(const DRT_DATA* pCert, DRT_DATA* pKey) noexcept {

@@ -5,7 +5,8 @@
 //
 // Thread safety: the core makes one call at a time into an attached provider, but FreeData and
 // the white-box accessors may run anywhere. Everything set at creation is immutable; the attach
-// flag and the counters are atomic; the remote-credential cache has its own mutex.
+// flag and the counters are atomic; remote credentials are cached in the process-wide
+// verified_credential_cache (thread-safe).
 #pragma once
 
 #include "backend.hpp"
@@ -13,11 +14,10 @@
 #include "crypto_ops.hpp"
 #include "derived_key_provider.hpp"
 #include "sha256.hpp"
+#include "verified_credential_cache.hpp"
 
 #include <atomic>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
@@ -33,21 +33,6 @@ struct local_identity {
   std::int64_t valid_until = 0;
 };
 
-// A remote credential that verified, as the cache keeps it.
-struct remote_peer {
-  pkey_ptr public_key;
-  key_profile profile = key_profile::none;
-  key_bytes_t derived_wire{};
-  cpa_public_key cpa_key;
-  bool may_receive_keytoken = true;  // keyUsage allows keyEncipherment (O1) / keyAgreement (O2)
-  std::int64_t valid_from = 0;
-  std::int64_t valid_until = 0;
-  std::int64_t checked_at = 0;
-};
-
-inline constexpr std::int64_t remote_cache_ttl_s = 300;  // as protocol.md §5.2 allows the engine
-inline constexpr std::size_t remote_cache_entries_max = 256;
-
 struct derived_key_provider {
   library_ref library;  // first: wolfSSL_Init before any other member uses wolfCrypt (OpenSSL: empty)
   DRT_SECURITY_PROVIDER table{};
@@ -61,8 +46,7 @@ struct derived_key_provider {
   // SHA-256, AES-256-GCM and the key wraps are usable (else DRT_E_CAPABILITY_MISMATCH).
   [[nodiscard]] bool crypto_ready() const noexcept { return library.ok() && hasher.available() && crypto.available(); }
 
-  std::mutex cache_mutex;
-  std::map<sha256_digest, std::shared_ptr<const remote_peer>> cache;
+  sha256_digest root_digest{};  // this provider's part of verified_credential_cache keys
 
   std::atomic<std::uint64_t> chains_expired{0};
   std::atomic<std::uint64_t> chains_untrusted{0};

@@ -5,6 +5,7 @@
 
 #include <drt/drt_provider.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 
@@ -48,5 +49,15 @@ struct derived_key_counters {
 // local certificate. From then on RegisterKey, SecureAndPackPayload, GetSerializedCredential and
 // SignData fail with DRT_E_INVALID_CERT_CHAIN.
 [[nodiscard]] std::int64_t local_valid_until(const DRT_SECURITY_PROVIDER* provider) noexcept;
+
+// The plugin's process-wide cache of verified remote credentials, shared by every derived-key
+// provider it creates (plugins/security-common/verified_credential_cache.hpp).
+struct credential_cache_counters {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t evictions = 0;
+  std::size_t entries = 0;
+};
+[[nodiscard]] credential_cache_counters shared_credential_cache_counters() noexcept;
 
 }  // namespace drt::plugins::openssl

@@ -1,7 +1,7 @@
 // White-box tests of a derived-key provider's static library, for what the plugin ABI cannot
 // reach: an injected clock for local expiry, and the rejection counters. A plugin's test file
 // defines the namespace alias `impl` (its provider's namespace, with derived_key_provider.hpp
-// included), includes <atomic> and <limits>, and then includes this file inside namespace
+// included; with OPENDRT_SECURITY_BACKEND defined also verified_credential_cache.hpp), includes <atomic>, <limits> and <memory>, and then includes this file inside namespace
 // drt::tests.
 #pragma once
 
@@ -12,8 +12,8 @@ struct clocked_provider {
   DRT_SECURITY_PROVIDER* p = nullptr;
   HRESULT hr = E_FAIL;
 
-  explicit clocked_provider(const identity* local) {
-    bytes root = cert_pem_bytes(pki().root);
+  explicit clocked_provider(const identity* local, const identity& root_identity = pki().root) {
+    bytes root = cert_pem_bytes(root_identity);
     bytes mine = local != nullptr ? pem_of(*local, true) : bytes{};
     DRT_PROVIDER_PARAM params[2]{};
     params[0].pszName = "root_cert";
@@ -99,5 +99,82 @@ TEST(DerivedKeyCache, ACachedCredentialStillExpires) {
   EXPECT_EQ(validate_credential(c.p, credential), DRT_E_INVALID_CERT_CHAIN);
   EXPECT_EQ(impl::counters_of(c.p).chains_expired, 1u);
 }
+
+TEST(DerivedKeyCache, ProvidersWithTheSameRootShareVerifiedCredentials) {
+  clocked_provider a(nullptr), b(nullptr);
+  ASSERT_EQ(a.hr, S_OK);
+  ASSERT_EQ(b.hr, S_OK);
+  ASSERT_EQ(a.p->Attach(a.p->pvContext), S_OK);
+  ASSERT_EQ(b.p->Attach(b.p->pvContext), S_OK);
+  const bytes credential = pkcs7_of({&pki().nodes[0][1]});
+  ASSERT_EQ(validate_credential(a.p, credential), S_OK);  // verified now, or earlier in this process
+  const impl::credential_cache_counters before = impl::shared_credential_cache_counters();
+  ASSERT_EQ(validate_credential(b.p, credential), S_OK);
+  const impl::credential_cache_counters after = impl::shared_credential_cache_counters();
+  EXPECT_EQ(after.hits, before.hits + 1);  // b did not parse or verify the chain again
+  EXPECT_EQ(after.misses, before.misses);
+}
+
+TEST(DerivedKeyCache, AProviderWithAnotherRootDoesNotSeeTheEntry) {
+  clocked_provider ours(nullptr), theirs(nullptr, pki().other_root);
+  ASSERT_EQ(ours.hr, S_OK);
+  ASSERT_EQ(theirs.hr, S_OK);
+  ASSERT_EQ(ours.p->Attach(ours.p->pvContext), S_OK);
+  ASSERT_EQ(theirs.p->Attach(theirs.p->pvContext), S_OK);
+  const bytes member = pkcs7_of({&pki().nodes[1][1]});
+  const bytes stranger = pkcs7_of({&pki().strangers[1]});
+  ASSERT_EQ(validate_credential(ours.p, member), S_OK);
+  ASSERT_EQ(validate_credential(theirs.p, stranger), S_OK);
+  EXPECT_EQ(validate_credential(theirs.p, member), DRT_E_INVALID_CERT_CHAIN);
+  EXPECT_EQ(validate_credential(ours.p, stranger), DRT_E_INVALID_CERT_CHAIN);
+  EXPECT_EQ(impl::counters_of(ours.p).chains_untrusted, 1u);
+  EXPECT_EQ(impl::counters_of(theirs.p).chains_untrusted, 1u);
+}
+
+// The cache class itself, where the test file sees it (OPENDRT_SECURITY_BACKEND defined).
+#ifdef OPENDRT_SECURITY_BACKEND
+std::shared_ptr<impl::remote_peer> peer_checked_at(std::int64_t t) {
+  auto p = std::make_shared<impl::remote_peer>();
+  p->valid_from = t - 10;
+  p->valid_until = t + 1000;
+  p->checked_at = t;
+  return p;
+}
+
+impl::credential_cache_key cache_key(std::uint8_t n) {
+  impl::credential_cache_key k;
+  k.credential[0] = n;
+  return k;
+}
+
+TEST(DerivedKeyCache, EvictsTheLeastRecentlyUsedEntryWhenFull) {
+  impl::verified_credential_cache cache(3);
+  const std::int64_t t = 1'000'000;
+  for (std::uint8_t n = 1; n <= 3; ++n) cache.insert(cache_key(n), peer_checked_at(t));
+  ASSERT_NE(cache.find(cache_key(1), t), nullptr);  // 1 is now the most recent; 2 the least
+  cache.insert(cache_key(4), peer_checked_at(t));
+  EXPECT_EQ(cache.find(cache_key(2), t), nullptr);
+  EXPECT_NE(cache.find(cache_key(1), t), nullptr);
+  EXPECT_NE(cache.find(cache_key(3), t), nullptr);
+  EXPECT_NE(cache.find(cache_key(4), t), nullptr);
+  const auto s = cache.stats();
+  EXPECT_EQ(s.entries, 3u);
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_EQ(s.hits, 4u);
+  EXPECT_EQ(s.misses, 1u);
+}
+
+TEST(DerivedKeyCache, DropsAnEntryOutsideItsWindowOrPastTheTtl) {
+  impl::verified_credential_cache cache;
+  const std::int64_t t = 1'000'000;
+  cache.insert(cache_key(1), peer_checked_at(t));
+  EXPECT_NE(cache.find(cache_key(1), t + impl::remote_cache_ttl_s - 1), nullptr);
+  EXPECT_EQ(cache.find(cache_key(1), t + impl::remote_cache_ttl_s), nullptr);  // dropped
+  cache.insert(cache_key(1), peer_checked_at(t));
+  EXPECT_EQ(cache.find(cache_key(1), t - 1), nullptr);  // a clock before the check
+  cache.insert(cache_key(2), peer_checked_at(t));
+  EXPECT_EQ(cache.stats().entries, 1u);
+}
+#endif  // OPENDRT_SECURITY_BACKEND
 
 }  // namespace

@@ -2,9 +2,11 @@
 // ABI cannot reach: an injected clock for local expiry, and the rejection counters.
 #include "derived_key_provider.hpp"
 #include "derived_key_suite.hpp"
+#include "verified_credential_cache.hpp"
 
 #include <atomic>
 #include <limits>
+#include <memory>
 
 namespace drt::tests {
 
