@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <system_error>
 
 namespace drt::plugins::transport {
@@ -32,21 +33,18 @@ bool transient_receive_error(int err) {
 
 }  // namespace
 
-udp_transport::udp_transport(construction_key, const transport_options& options)
+udp_transport::udp_transport(construction_key, const transport_options& options,
+                             std::shared_ptr<io_loop> loop)
     : options_(options),
-      work_(asio::make_work_guard(io_)),
-      socket_(io_),
-      netlink_(io_),
-      // Sized to the largest datagram we accept, not to 64 KiB: recvmsg with MSG_TRUNC flags any
-      // longer one, which is dropped as oversized all the same. 1.5 KB instead of 64 KB of
-      // touched memory per transport (docs/performance.md: RSS per node).
-      receive_buffer_(options.datagram_bytes_max) {}
+      loop_(std::move(loop)),
+      socket_(loop_->context()),
+      netlink_(loop_->context()) {}
 
 HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<udp_transport>& out,
                               std::string& detail) {
   std::unique_ptr<udp_transport> self;
   try {
-    self = std::make_unique<udp_transport>(construction_key{}, options);
+    self = std::make_unique<udp_transport>(construction_key{}, options, io_loop::acquire());
   } catch (const std::system_error& e) {
     // asio opens its reactor (epoll, eventfd, timerfd) here: api.md §5.5.1 row 10.
     detail = std::string("the I/O machinery cannot be started: ") + e.what();
@@ -62,24 +60,28 @@ HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<
                                                                : default_link_local_interface())
                                 : 0;
   }
-  self->start_receive();
-  self->start_monitor();
-  self->thread_ = std::thread([io = &self->io_] { io->run(); });
+  // Armed on the loop thread, which may already be serving other transports.
+  asio::post(self->loop_->context(), [t = self.get()] {
+    t->start_receive();
+    t->start_monitor();
+  });
   out = std::move(self);
   return S_OK;
 }
 
 udp_transport::~udp_transport() {
   gate_.close_and_wait();
-  if (thread_.joinable()) {
-    asio::post(io_, [this] {
-      std::error_code ignored;
-      socket_.close(ignored);
-      netlink_.close(ignored);
-    });
-    work_.reset();
-    thread_.join();
-  }
+  // Closing cancels this transport's waits; their aborted handlers are queued on the loop before
+  // the marker posted after them, so once the marker has run no handler can touch this object.
+  std::promise<void> drained;
+  auto done = drained.get_future();
+  asio::post(loop_->context(), [this, &drained] {
+    std::error_code ignored;
+    socket_.close(ignored);
+    netlink_.close(ignored);
+    asio::post(loop_->context(), [&drained] { drained.set_value(); });
+  });
+  done.wait();
 }
 
 HRESULT udp_transport::open_socket(std::string& detail) {
@@ -160,7 +162,8 @@ void udp_transport::start_receive() {
 void udp_transport::drain_socket() {
   for (int n = 0; n < datagrams_per_wakeup; ++n) {
     sockaddr_in6 from{};
-    iovec iov{receive_buffer_.data(), receive_buffer_.size()};
+    std::vector<std::uint8_t>& buffer = loop_->receive_buffer(options_.datagram_bytes_max);
+    iovec iov{buffer.data(), buffer.size()};
     alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))];
     msghdr msg{};
     msg.msg_name = &from;
@@ -215,7 +218,7 @@ void udp_transport::drain_socket() {
       continue;
     }
     ++counters_.delivered;
-    callbacks_.OnDatagram(callbacks_.pvContext, &from, &local, receive_buffer_.data(),
+    callbacks_.OnDatagram(callbacks_.pvContext, &from, &local, buffer.data(),
                           static_cast<std::uint32_t>(got));
     gate_.leave();
   }
@@ -268,7 +271,7 @@ void udp_transport::schedule_flush() {
   // Called with queue_mutex_ held.
   if (flush_pending_) return;
   flush_pending_ = true;
-  asio::post(io_, [this] {
+  asio::post(loop_->context(), [this] {
     socket_.async_wait(asio::socket_base::wait_write, [this](const std::error_code& ec) {
       if (ec) return;
       flush_queue();

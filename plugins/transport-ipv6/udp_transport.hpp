@@ -1,24 +1,26 @@
 // The "ipv6-udp" transport (api.md §5.5): one UDP socket, IPv6 only, bound to the port on every
 // address of the scope (or [::1] in loopback mode), plus a netlink socket that watches local
-// address changes. Each transport owns one I/O thread running its own asio::io_context.
+// address changes. Every transport of the process runs on the plugin's one shared I/O thread
+// (io_loop.hpp).
 //
 // Threads (docs/transport-and-bootstrap.md §Threading):
-// * OnDatagram, OnAddressChange and OnFault run on the transport's I/O thread, one at a time.
+// * OnDatagram, OnAddressChange and OnFault run on the shared I/O thread, one at a time (for all
+//   transports of the process).
 // * Attach, Detach, GetLocalAddresses, SendTo, GetPort and GetStatistics may be called from any
 //   thread; libdrt calls the first four from one instance's worker, never concurrently.
 // * Detach returns once no callback is running and none can start; called from inside a
 //   callback (on the I/O thread) it does not wait for that callback, its caller.
 // * SendTo never blocks: it sends from the calling thread with MSG_DONTWAIT; when the socket
 //   buffer is full the datagram is copied to a bounded queue that the I/O thread drains.
-// * The destructor (the plugin's Delete) stops and joins the I/O thread; no code of the plugin
-//   runs after it returns.
+// * The destructor (the plugin's Delete) closes the sockets on the I/O thread and waits until
+//   every handler of this transport has run; the last transport's also joins the thread, so no
+//   code of the plugin runs after it returns. Never called on the I/O thread.
 #pragma once
 
+#include "io_loop.hpp"
 #include "ipv6_udp_statistics.h"
 #include "local_addresses.hpp"
 
-#include <asio/io_context.hpp>
-#include <asio/executor_work_guard.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 
@@ -29,7 +31,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace drt::plugins::transport {
@@ -53,7 +54,7 @@ class udp_transport {
     construction_key() = default;
     friend class udp_transport;
   };
-  udp_transport(construction_key, const transport_options& options);
+  udp_transport(construction_key, const transport_options& options, std::shared_ptr<io_loop> loop);
   ~udp_transport();
   udp_transport(const udp_transport&) = delete;
   udp_transport& operator=(const udp_transport&) = delete;
@@ -100,12 +101,10 @@ class udp_transport {
 
   transport_options options_;
   DRT_IPV6_UDP_TABLE table_{};
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::shared_ptr<io_loop> loop_;  // first: the sockets below are registered with it
   asio::ip::udp::socket socket_;
   asio::posix::stream_descriptor netlink_;
   std::uint16_t port_ = 0;
-  std::thread thread_;
 
   support::callback_gate gate_;
   DRT_TRANSPORT_CALLBACKS callbacks_{};  // written only while the gate is closed and idle
@@ -119,7 +118,6 @@ class udp_transport {
   std::deque<queued_datagram> queue_;
   bool flush_pending_ = false;
 
-  std::vector<std::uint8_t> receive_buffer_;  // I/O thread only
   counters counters_;
 };
 
