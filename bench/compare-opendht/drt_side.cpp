@@ -104,6 +104,26 @@ void drain(instance& n) {
     if (e->type == DRT_EVENT_STATUS_CHANGED) n.status = e->status;
 }
 
+// What an application does with its instances' event handles: reads the queued events (mostly
+// leaf-set changes). Left unread they pile up to 4096 per instance (api.md §4.11) and would count
+// as the library's memory.
+void drain_all(std::vector<std::unique_ptr<instance>>& cloud, std::vector<std::unique_ptr<instance>>& publishers) {
+  for (auto& n : cloud) drain(*n);
+  for (auto& n : publishers) drain(*n);
+}
+
+// A pause of `seconds` during which the application keeps reading events (every 250 ms).
+void pause_draining(double seconds, std::vector<std::unique_ptr<instance>>& cloud,
+                    std::vector<std::unique_ptr<instance>>& publishers) {
+  const auto end = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                           std::chrono::duration<double>(seconds));
+  while (clock_type::now() < end) {
+    drain_all(cloud, publishers);
+    std::this_thread::sleep_for(std::min<clock_type::duration>(end - clock_type::now(), std::chrono::milliseconds(250)));
+  }
+  drain_all(cloud, publishers);
+}
+
 // Waits until every instance is ACTIVE; false after the limit.
 bool wait_all_active(std::vector<std::unique_ptr<instance>>& v, std::chrono::seconds limit) {
   const auto deadline = clock_type::now() + limit;
@@ -223,7 +243,7 @@ report run_opendrt(const workload& w) {
   if (!wait_all_active(cloud, std::chrono::seconds(120))) throw std::runtime_error("OpenDRT cloud did not form");
   f["formation_s"] = ms_since(t) / 1e3;
   f["busy_formation"] = sum_statistics(cloud, publishers).busy;
-  std::this_thread::sleep_for(std::chrono::duration<double>(w.settle_s));
+  pause_draining(w.settle_s, cloud, publishers);
 
   // Publishers: resolve-only instances, each bootstrapped through a random cloud node.
   t = clock_type::now();
@@ -263,8 +283,7 @@ report run_opendrt(const workload& w) {
       // neighbourhood thousands of LOOKUPs a second and meet the 200/s limit (D21).
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (k % 64 == 0)
-      for (auto& n : publishers) drain(*n);
+    if (k % 64 == 0) drain_all(cloud, publishers);
     gap();
   }
   f["publish_p50_ms"] = percentile(publish_ms, 0.5);
@@ -274,7 +293,7 @@ report run_opendrt(const workload& w) {
   f["busy_publish"] = after_publish.busy - before_publish.busy;
   f["datagrams_per_publish"] = (after_publish.datagrams - before_publish.datagrams) / static_cast<double>(w.keys);
   f["inquires_per_publish"] = (after_publish.inquires - before_publish.inquires) / static_cast<double>(w.keys);
-  std::this_thread::sleep_for(std::chrono::duration<double>(w.publish_settle_s));
+  pause_draining(w.publish_settle_s, cloud, publishers);
   const double cpu_settled = cpu_ms();
 
   // Lookups of present keys (each key once, random order) from random cloud nodes, then absent keys.
@@ -284,7 +303,9 @@ report run_opendrt(const workload& w) {
   const traffic before = sum_statistics(cloud, publishers);
   std::vector<double> first_ms, done_ms, miss_ms;
   std::size_t correct = 0, miss_correct = 0;
+  std::size_t done_lookups = 0;
   for (std::size_t k : order) {
+    if (++done_lookups % 64 == 0) drain_all(cloud, publishers);
     const auto payload = payload_of(k, w.payload);
     lookup_outcome o = run_lookup(cloud[pick(w.nodes)]->node, pub_creds[k].key, efd, timeout_ms, w.verbose);
     const bool ok = o.completed && o.results.size() == 1 && o.results[0].type == DRT_MATCH_EXACT &&
@@ -304,6 +325,7 @@ report run_opendrt(const workload& w) {
     gap();
   }
   for (std::size_t i = 0; i < w.keys; ++i) {
+    if (i % 64 == 0) drain_all(cloud, publishers);
     drt::key absent{};
     for (auto& b : absent) b = static_cast<std::uint8_t>(rng());
     lookup_outcome o = run_lookup(cloud[pick(w.nodes)]->node, absent, efd, timeout_ms);

@@ -2,7 +2,7 @@
 // and the remote-credential check behind the process-wide verified_credential_cache.
 //
 // One source for both security plugins (README.md here): certificates are reached through the
-// backend's credential.hpp (cert_ref, same_cert, leaf_profile, is_private_key_of, shared_cert,
+// backend's credential.hpp (cert_ref, same_cert, leaf_profile, is_private_key_of,
 // shared_public_key, may_receive_keytoken), so this file holds only the logic they share.
 #include "backend.hpp"
 #include "derived_key_state.hpp"
@@ -152,10 +152,8 @@ struct settings {
     return DRT_E_INVALID_CERT_CHAIN;
   }
   local_identity id;
-  id.leaf = shared_cert(in.certs.front());
   id.private_key = std::move(in.keys.front());
   id.profile = profile;
-  if (!id.leaf) return E_FAIL;
   if (HRESULT hr2 = derived_key_of(self.hasher, leaf, id.derived_wire); FAILED(hr2)) return hr2;
   id.public_key = cpa_public_key_of(leaf, profile);
   id.credential = encode_credential(chain_certs);

@@ -23,7 +23,6 @@
 namespace drt::plugins::OPENDRT_SECURITY_BACKEND {
 
 struct local_identity {
-  x509_ptr leaf;
   pkey_ptr private_key;
   key_profile profile = key_profile::none;
   key_bytes_t derived_wire{};

@@ -57,7 +57,6 @@ using cert_ref = X509*;
 [[nodiscard]] inline bool is_private_key_of(const pkey_ptr& key, cert_ref c) noexcept {
   return EVP_PKEY_eq(X509_get0_pubkey(c), key.get()) == 1;
 }
-[[nodiscard]] inline x509_ptr shared_cert(const x509_ptr& c) noexcept { return share(c.get()); }
 [[nodiscard]] inline pkey_ptr shared_public_key(cert_ref c) noexcept { return share(X509_get0_pubkey(c)); }
 // False when the leaf's keyUsage forbids receiving a keytoken of its profile (docs/security.md).
 [[nodiscard]] bool may_receive_keytoken(cert_ref leaf, key_profile profile) noexcept;

@@ -55,7 +55,6 @@ using cert_ref = const cert*;
 [[nodiscard]] inline bool is_private_key_of(const pkey_ptr& key, cert_ref c) noexcept {
   return key->type == c->key->type && ct_equal(key->public_id, c->key->public_id);
 }
-[[nodiscard]] inline x509_ptr shared_cert(const x509_ptr& c) noexcept { return c; }
 [[nodiscard]] inline pkey_ptr shared_public_key(cert_ref c) noexcept { return c->key; }
 // False when the leaf's keyUsage forbids receiving a keytoken of its profile (docs/security.md).
 [[nodiscard]] bool may_receive_keytoken(cert_ref leaf, key_profile profile) noexcept;
