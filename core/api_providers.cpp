@@ -140,14 +140,11 @@ extern "C" DRT_EXPORT HRESULT DrtCreateTransport(const DRT_TRANSPORT_PROVIDER* p
   return guarded([&]() -> HRESULT {
     if (pProvider == nullptr || phTransport == nullptr) return fail(E_INVALIDARG, "pProvider or phTransport is NULL");
     *phTransport = nullptr;
-    const DRT_TRANSPORT_PROVIDER& t = *pProvider;
-    if (t.cbSize < sizeof(DRT_TRANSPORT_PROVIDER) || !t.Attach || !t.Detach || !t.GetLocalAddresses ||
-        !t.SendTo || !t.FreeData || !t.GetPort) {
+    auto obj = std::make_shared<transport_object>();
+    if (!copy_transport_table(*pProvider, obj->table)) {
       return fail(DRT_E_INVALID_TRANSPORT_PROVIDER, "cbSize is too small or a function member is NULL");
     }
     if (HRESULT hr = library_check(); FAILED(hr)) return hr;
-    auto obj = std::make_shared<transport_object>();
-    obj->table = t;
     *phTransport = lib().handles.insert(handle_kind::transport, obj);
     return succeed();
   });

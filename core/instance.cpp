@@ -98,13 +98,16 @@ HRESULT instance::open() {
 }
 
 HRESULT instance::attach_all() {
+  const bool core_receives = transport_->table.GetReceiveDescriptor != nullptr;  // and Receive
   const DRT_TRANSPORT_CALLBACKS callbacks{sizeof(DRT_TRANSPORT_CALLBACKS), callback_target_.get(),
                                           &transport_on_datagram, &transport_on_address_change,
-                                          &transport_on_fault};
+                                          &transport_on_fault,
+                                          core_receives ? DRT_TRANSPORT_CORE_RECEIVES : 0u};
   callback_scope scope(this);
   HRESULT hr = transport_->table.Attach(transport_->table.pvContext, &callbacks);
   if (FAILED(hr)) return fail(hr, "the transport's Attach failed");
   transport_attached_ = true;
+  if (core_receives) start_core_receive();
   hr = security_.Attach(security_.pvContext);
   if (FAILED(hr)) return fail(hr, "the security provider's Attach failed");
   security_attached_ = true;
@@ -136,6 +139,7 @@ void instance::detach_all() {
     security_attached_ = false;
   }
   if (transport_attached_) {
+    stop_core_receive();
     transport_->table.Detach(transport_->table.pvContext);
     transport_attached_ = false;
   }

@@ -15,6 +15,7 @@
 #include "runtime/socket_address.hpp"
 #include "runtime/system_random.hpp"
 
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
@@ -130,6 +131,12 @@ class instance : public std::enable_shared_from_this<instance> {
   static void transport_on_datagram(void* ctx, const sockaddr_in6* from, const sockaddr_in6* local,
                                     const std::uint8_t* pb, std::uint32_t cb);
   static void transport_on_address_change(void* ctx);
+  // DRT_TRANSPORT_CORE_RECEIVES (ABI 1.1): the worker waits for the transport's descriptor and
+  // reads it with Receive, so a datagram goes from the socket to the engine on one thread.
+  void start_core_receive();
+  void arm_core_receive();
+  void on_core_receive_ready();
+  void stop_core_receive();
   static void transport_on_fault(void* ctx, HRESULT hr);
 
   DRT_SETTINGS settings_{};
@@ -167,6 +174,10 @@ class instance : public std::enable_shared_from_this<instance> {
   std::uint64_t engine_timer_due_ = UINT64_MAX;
   bool pumping_ = false;
   std::shared_ptr<std::weak_ptr<instance>> callback_target_;
+  std::unique_ptr<asio::posix::stream_descriptor> receive_wait_;  // borrows the transport's fd
+  // Set by the worker around Receive: OnDatagram then feeds the engine inline. Only the worker
+  // writes it; the transport's own threads read it.
+  std::atomic<bool> receiving_inline_{false};
 };
 
 // Key bytes of a DRT_DATA known to hold 32 bytes.

@@ -137,6 +137,14 @@ void instance::transport_on_datagram(void* ctx, const sockaddr_in6* from, const 
   auto self = target_of(ctx);
   if (!self || from == nullptr || (pb == nullptr && cb > 0)) return;
   ++self->datagrams_received;
+  if (self->receiving_inline_.load(std::memory_order_relaxed) && lib().worker().on_worker_thread()) {
+    // Inside our own Receive, on the strand: straight to the engine; pump() runs once per batch.
+    if (!self->closing.load() && self->engine_) {
+      self->engine_->on_datagram(self->now_ms(), to_endpoint(*from),
+                                 to_endpoint(local ? *local : sockaddr_in6{}), std::span(pb, cb));
+    }
+    return;
+  }
   if (self->datagrams_in_flight.fetch_add(1) >= datagrams_in_flight_max) {
     --self->datagrams_in_flight;
     ++self->datagrams_dropped_in_flight;
@@ -149,6 +157,57 @@ void instance::transport_on_datagram(void* ctx, const sockaddr_in6* from, const 
     --self->datagrams_in_flight;
     self->on_datagram(source, destination, std::move(data));
   });
+}
+
+void instance::start_core_receive() {
+  const int fd = transport_->table.GetReceiveDescriptor(transport_->table.pvContext);
+  if (fd < 0) return;  // the transport keeps delivering from its own thread
+  std::error_code ec;
+  auto wait = std::make_unique<asio::posix::stream_descriptor>(lib().worker().context());
+  wait->assign(fd, ec);
+  if (ec) return;  // as above
+  receive_wait_ = std::move(wait);
+  on_core_receive_ready();  // datagrams may be waiting already (no edge would report them)
+}
+
+void instance::arm_core_receive() {
+  if (!receive_wait_) return;
+  receive_wait_->async_wait(asio::posix::descriptor_base::wait_read,
+                            asio::bind_executor(strand_, [weak = weak_from_this()](const std::error_code& ec) {
+                              auto self = weak.lock();
+                              if (ec || !self) return;
+                              self->on_core_receive_ready();
+                            }));
+}
+
+void instance::on_core_receive_ready() {
+  if (!receive_wait_ || closing.load()) return;
+  constexpr std::uint32_t batch = 64;
+  std::uint32_t read = 0;
+  {
+    callback_scope scope(this);
+    receiving_inline_.store(true, std::memory_order_relaxed);
+    const HRESULT hr = transport_->table.Receive(transport_->table.pvContext, batch, &read);
+    receiving_inline_.store(false, std::memory_order_relaxed);
+    if (FAILED(hr)) read = 0;
+  }
+  pump();
+  if (read < batch) {
+    arm_core_receive();  // drained: wait for the next edge
+  } else {
+    // More may wait and no new edge would report it: continue after other work had its turn.
+    lib().worker().post(strand_, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->on_core_receive_ready();
+    });
+  }
+}
+
+void instance::stop_core_receive() {
+  if (!receive_wait_) return;
+  std::error_code ignored;
+  receive_wait_->cancel(ignored);
+  (void)receive_wait_->release();  // the descriptor stays the transport's
+  receive_wait_.reset();
 }
 
 void instance::transport_on_address_change(void* ctx) {

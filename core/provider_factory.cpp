@@ -4,9 +4,25 @@
 #include "errors.hpp"
 #include "instance.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace drt::core {
+
+bool copy_transport_table(const DRT_TRANSPORT_PROVIDER& in, DRT_TRANSPORT_PROVIDER& out) {
+  if (in.cbSize < DRT_TRANSPORT_PROVIDER_SIZE_1_0) return false;
+  // An older table is shorter: what its ABI minor lacks reads as NULL (docs/provider-abi.md §6).
+  out = DRT_TRANSPORT_PROVIDER{};
+  std::memcpy(&out, &in, std::min<std::size_t>(in.cbSize, sizeof out));
+  out.cbSize = sizeof out;
+  if (out.GetReceiveDescriptor == nullptr || out.Receive == nullptr) {
+    out.GetReceiveDescriptor = nullptr;  // both or neither
+    out.Receive = nullptr;
+  }
+  return out.Attach && out.Detach && out.GetLocalAddresses && out.SendTo && out.FreeData && out.GetPort;
+}
+
 namespace {
 
 std::vector<DRT_PROVIDER_PARAM> to_abi(const std::vector<runtime::provider_param>& params) {
@@ -37,13 +53,10 @@ const char* kind_name(DRT_PROVIDER_KIND kind) {
 }
 
 HRESULT wrap_transport(std::shared_ptr<created_provider> made, void** out) {
-  auto* table = static_cast<DRT_TRANSPORT_PROVIDER*>(made->provider);
-  if (table->cbSize < sizeof(DRT_TRANSPORT_PROVIDER) || !table->Attach || !table->Detach ||
-      !table->GetLocalAddresses || !table->SendTo || !table->FreeData || !table->GetPort) {
+  auto t = std::make_shared<transport_object>();
+  if (!copy_transport_table(*static_cast<DRT_TRANSPORT_PROVIDER*>(made->provider), t->table)) {
     return fail(DRT_E_INVALID_TRANSPORT_PROVIDER, made->plugin->path() + ": the transport table is incomplete");
   }
-  auto t = std::make_shared<transport_object>();
-  t->table = *table;
   t->owner = std::move(made);
   *out = lib().handles.insert(handle_kind::transport, t);
   return S_OK;

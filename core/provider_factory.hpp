@@ -43,4 +43,9 @@ runtime::provider_param bytes_param(std::string name, const std::uint8_t* pb, st
 // DrtDeleteIpv6UdpTransport / DrtDeleteTransport (spec/api.md §5.5.2).
 [[nodiscard]] HRESULT delete_transport(HDRT_TRANSPORT h);
 
+// Copies a transport table of any ABI 1.x size into the current layout (members its minor lacks
+// are NULL; GetReceiveDescriptor and Receive are kept only as a pair). False if the table is
+// shorter than ABI 1.0's or lacks a required member.
+[[nodiscard]] bool copy_transport_table(const DRT_TRANSPORT_PROVIDER& in, DRT_TRANSPORT_PROVIDER& out);
+
 }  // namespace drt::core

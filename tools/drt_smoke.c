@@ -58,7 +58,11 @@ int main(void) {
   g_local.sin6_family = AF_INET6;
   g_local.sin6_addr = in6addr_loopback;
   g_local.sin6_port = htons(7001);
-  DRT_TRANSPORT_PROVIDER tp = {sizeof tp, NULL, t_attach, t_detach, t_addresses, t_send, t_free, t_port};
+  /* Designated members: the table grows at its end with ABI minors (receiving by the core is
+   * optional and not offered here). */
+  DRT_TRANSPORT_PROVIDER tp = {.cbSize = sizeof tp, .pvContext = NULL, .Attach = t_attach, .Detach = t_detach,
+                               .GetLocalAddresses = t_addresses, .SendTo = t_send, .FreeData = t_free,
+                               .GetPort = t_port};
   DRT_BOOTSTRAP_PROVIDER bp = {NULL, b_attach, b_detach, b_init, b_issue, b_end, b_register, b_unregister};
   HDRT_TRANSPORT transport = NULL;
   DRT_SECURITY_PROVIDER* security = NULL;

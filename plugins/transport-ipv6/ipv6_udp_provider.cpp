@@ -66,6 +66,11 @@ HRESULT t_get_port(void* ctx, std::uint16_t* port) noexcept {
   *port = self(ctx).port();
   return S_OK;
 }
+int t_receive_descriptor(void* ctx) noexcept { return self(ctx).receive_descriptor(); }
+HRESULT t_receive(void* ctx, std::uint32_t max, std::uint32_t* read) noexcept {
+  if (read != nullptr) *read = 0;
+  return abi_guard([&] { return self(ctx).receive(max, read); });
+}
 HRESULT t_statistics(void* ctx, DRT_IPV6_UDP_STATISTICS* out) noexcept {
   if (out == nullptr || out->cbSize < sizeof(DRT_IPV6_UDP_STATISTICS)) return E_INVALIDARG;
   *out = self(ctx).statistics();
@@ -157,7 +162,8 @@ HRESULT create(const DRT_PROVIDER_CONFIG* config, DRT_TRANSPORT_PROVIDER** out) 
   lock.unlock();
   DRT_IPV6_UDP_TABLE& table = object->transport->full_table();
   table.base = DRT_TRANSPORT_PROVIDER{sizeof(DRT_TRANSPORT_PROVIDER), object.get(), t_attach, t_detach,
-                                      t_local_addresses, t_send_to, t_free_data, t_get_port};
+                                      t_local_addresses, t_send_to, t_free_data, t_get_port,
+                                      t_receive_descriptor, t_receive};
   table.GetStatistics = t_statistics;
   *out = &table.base;
   object.release();  // owned through table.base.pvContext until delete_ipv6_udp

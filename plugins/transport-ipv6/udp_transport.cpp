@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <future>
 #include <system_error>
@@ -38,7 +40,8 @@ udp_transport::udp_transport(construction_key, const transport_options& options,
     : options_(options),
       loop_(std::move(loop)),
       socket_(loop_->context()),
-      netlink_(loop_->context()) {}
+      netlink_(loop_->context()),
+      flush_timer_(loop_->context()) {}
 
 HRESULT udp_transport::create(const transport_options& options, std::unique_ptr<udp_transport>& out,
                               std::string& detail) {
@@ -76,8 +79,14 @@ udp_transport::~udp_transport() {
   std::promise<void> drained;
   auto done = drained.get_future();
   asio::post(loop_->context(), [this, &drained] {
+    closing_ = true;
     std::error_code ignored;
-    socket_.close(ignored);
+    flush_timer_.cancel();
+    if (socket_.is_open()) {
+      socket_.close(ignored);
+    } else if (fd_ >= 0) {
+      ::close(fd_);  // released to the core's receiving and never taken back
+    }
     netlink_.close(ignored);
     asio::post(loop_->context(), [&drained] { drained.set_value(); });
   });
@@ -92,6 +101,7 @@ HRESULT udp_transport::open_socket(std::string& detail) {
   }
   std::error_code ec;
   socket_.assign(asio::ip::udp::v6(), fd, ec);
+  fd_ = fd;
   if (ec) {
     ::close(fd);
     detail = "cannot hand the socket to asio: " + ec.message();
@@ -148,21 +158,39 @@ HRESULT udp_transport::open_address_monitor(std::string& detail) {
 // ---- I/O thread ----------------------------------------------------------------------------
 
 void udp_transport::start_receive() {
+  if (core_receives_.load() || !socket_.is_open()) return;
+  loop_receiving_ = true;
   socket_.async_wait(asio::socket_base::wait_read, [this](const std::error_code& ec) {
+    loop_receiving_ = false;
     if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
     if (ec) {
       fault(DRT_E_TRANSPORT_UNEXPECTED);
       return;
     }
-    drain_socket();
-    if (!faulted_.load()) start_receive();
+    continue_receive();
   });
 }
 
-void udp_transport::drain_socket() {
-  for (int n = 0; n < datagrams_per_wakeup; ++n) {
+void udp_transport::continue_receive() {
+  if (core_receives_.load() || !socket_.is_open() || faulted_.load()) return;  // the core reads
+  std::vector<std::uint8_t>& buffer = loop_->receive_buffer(options_.datagram_bytes_max);
+  if (drain_socket(buffer, datagrams_per_wakeup) < datagrams_per_wakeup) {
+    if (!faulted_.load()) start_receive();
+    return;
+  }
+  // More may wait, and the edge-triggered wait would not report it: continue after the other
+  // handlers of the loop had their turn.
+  loop_receiving_ = true;
+  asio::post(loop_->context(), [this] {
+    loop_receiving_ = false;
+    continue_receive();
+  });
+}
+
+std::uint32_t udp_transport::drain_socket(std::span<std::uint8_t> buffer, std::uint32_t max) {
+  std::uint32_t n = 0;
+  for (; n < max; ++n) {
     sockaddr_in6 from{};
-    std::vector<std::uint8_t>& buffer = loop_->receive_buffer(options_.datagram_bytes_max);
     iovec iov{buffer.data(), buffer.size()};
     alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))];
     msghdr msg{};
@@ -172,16 +200,16 @@ void udp_transport::drain_socket() {
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    const ssize_t got = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_TRUNC);
+    const ssize_t got = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_TRUNC);
     if (got < 0) {
       const int err = errno;
-      if (err == EAGAIN || err == EWOULDBLOCK) return;
+      if (err == EAGAIN || err == EWOULDBLOCK) return n;
       if (transient_receive_error(err)) {
         ++counters_.receive_errors;
         continue;
       }
       fault(support::hresult_from_errno(err, DRT_E_TRANSPORT_UNEXPECTED));
-      return;
+      return n;
     }
     ++counters_.received;
     if ((msg.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(got) > options_.datagram_bytes_max) {
@@ -222,7 +250,7 @@ void udp_transport::drain_socket() {
                           static_cast<std::uint32_t>(got));
     gate_.leave();
   }
-  // More may be waiting: let the next wake-up continue after other handlers had their turn.
+  return n;
 }
 
 void udp_transport::start_monitor() {
@@ -271,11 +299,28 @@ void udp_transport::schedule_flush() {
   // Called with queue_mutex_ held.
   if (flush_pending_) return;
   flush_pending_ = true;
-  asio::post(loop_->context(), [this] {
-    socket_.async_wait(asio::socket_base::wait_write, [this](const std::error_code& ec) {
-      if (ec) return;
-      flush_queue();
+  asio::post(loop_->context(), [this] { arm_flush(); });
+}
+
+void udp_transport::arm_flush() {
+  if (closing_) return;
+  if (!socket_.is_open()) {
+    // Released to the core's receiving: not registered with the loop, so no write wait; the
+    // socket buffer drains within a millisecond on any link we serve.
+    flush_timer_.expires_after(std::chrono::milliseconds(1));
+    flush_timer_.async_wait([this](const std::error_code& ec) {
+      if (!ec && !closing_) flush_queue();
     });
+    return;
+  }
+  socket_.async_wait(asio::socket_base::wait_write, [this](const std::error_code& ec) {
+    if (closing_) return;
+    if (ec == asio::error::operation_aborted) {
+      arm_flush();  // the socket was released to the core meanwhile
+      return;
+    }
+    if (ec) return;
+    flush_queue();
   });
 }
 
@@ -311,11 +356,53 @@ HRESULT udp_transport::attach(const DRT_TRANSPORT_CALLBACKS* callbacks) {
   callbacks_ = DRT_TRANSPORT_CALLBACKS{};
   std::memcpy(&callbacks_, callbacks, needed);
   callbacks_.cbSize = sizeof callbacks_;
+  const bool has_flags = callbacks->cbSize >= offsetof(DRT_TRANSPORT_CALLBACKS, dwFlags) + sizeof(callbacks->dwFlags);
+  core_receives_.store(has_flags && (callbacks->dwFlags & DRT_TRANSPORT_CORE_RECEIVES) != 0);
+  if (core_receives_.load()) {
+    // Take the socket out of the loop's epoll set: left there, every datagram would wake the loop
+    // thread for nothing besides the core's own wait. The descriptor stays open (fd_).
+    asio::post(loop_->context(), [this] {
+      std::error_code ignored;
+      if (core_receives_.load() && socket_.is_open()) (void)socket_.release(ignored);
+    });
+  }
   gate_.open();
   return S_OK;
 }
 
-void udp_transport::detach() { gate_.close_and_wait(); }
+void udp_transport::detach() {
+  gate_.close_and_wait();
+  if (core_receives_.exchange(false)) {
+    // The loop reads the socket again (datagrams arriving while detached are counted, dropped).
+    asio::post(loop_->context(), [this] {
+      if (!socket_.is_open()) {
+        std::error_code ec;
+        socket_.assign(asio::ip::udp::v6(), fd_, ec);
+        if (ec) {
+          fault(DRT_E_TRANSPORT_UNEXPECTED);
+          return;
+        }
+      }
+      if (!loop_receiving_) start_receive();
+    });
+  }
+}
+
+int udp_transport::receive_descriptor() noexcept {
+  return core_receives_.load() && gate_.is_open() ? fd_ : -1;
+}
+
+HRESULT udp_transport::receive(std::uint32_t max, std::uint32_t* read) {
+  if (read == nullptr) return DRT_E_TRANSPORT_INVALID_ARGUMENT;
+  *read = 0;
+  if (!core_receives_.load() || !gate_.is_open()) return DRT_E_TRANSPORT_NOT_BOUND;
+  if (faulted_.load()) return S_OK;  // reported with OnFault
+  // The caller's thread, not the loop's: a buffer of its own. Only the bytes received are
+  // touched; a datagram above the limit is counted as oversized by drain_socket.
+  std::array<std::uint8_t, 65536> buffer;
+  *read = drain_socket(buffer, max);
+  return S_OK;
+}
 
 HRESULT udp_transport::local_addresses(SOCKET_ADDRESS_LIST** out) {
   if (out == nullptr) return DRT_E_TRANSPORT_INVALID_ARGUMENT;
@@ -379,7 +466,7 @@ int udp_transport::send_now(const sockaddr_in6& to, const sockaddr_in6* from, co
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
   }
   for (;;) {
-    if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return 0;
+    if (::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return 0;
     if (errno != EINTR) return errno;
   }
 }

@@ -5,7 +5,9 @@
 //
 // Threads (docs/transport-and-bootstrap.md §Threading):
 // * OnDatagram, OnAddressChange and OnFault run on the shared I/O thread, one at a time (for all
-//   transports of the process).
+//   transports of the process). Attached with DRT_TRANSPORT_CORE_RECEIVES (ABI 1.1), OnDatagram
+//   instead runs inside Receive on the caller's thread, and the I/O thread stops reading the
+//   socket until Detach.
 // * Attach, Detach, GetLocalAddresses, SendTo, GetPort and GetStatistics may be called from any
 //   thread; libdrt calls the first four from one instance's worker, never concurrently.
 // * Detach returns once no callback is running and none can start; called from inside a
@@ -23,6 +25,7 @@
 
 #include <asio/ip/udp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <plugin_support.hpp>
 
@@ -30,6 +33,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,15 +74,21 @@ class udp_transport {
   [[nodiscard]] HRESULT send_to(const sockaddr_in6* to, const sockaddr_in6* from,
                                 const std::uint8_t* pb, std::uint32_t cb);
   [[nodiscard]] DRT_IPV6_UDP_STATISTICS statistics() const;
+  // ABI 1.1: the socket's descriptor, and reading it on the caller's thread.
+  [[nodiscard]] int receive_descriptor() noexcept;
+  [[nodiscard]] HRESULT receive(std::uint32_t max, std::uint32_t* read);
 
  private:
   [[nodiscard]] HRESULT open_socket(std::string& detail);
   [[nodiscard]] HRESULT open_address_monitor(std::string& detail);
   void start_receive();
-  void drain_socket();
+  void continue_receive();
+  // Reads and delivers up to `max` datagrams into `buffer`; the count read (< max: drained).
+  std::uint32_t drain_socket(std::span<std::uint8_t> buffer, std::uint32_t max);
   void start_monitor();
   void refresh_addresses();
   void schedule_flush();
+  void arm_flush();
   void flush_queue();
   void fault(HRESULT hr);
   [[nodiscard]] HRESULT check_destination(const sockaddr_in6& to, const sockaddr_in6* from,
@@ -104,11 +114,16 @@ class udp_transport {
   std::shared_ptr<io_loop> loop_;  // first: the sockets below are registered with it
   asio::ip::udp::socket socket_;
   asio::posix::stream_descriptor netlink_;
+  asio::steady_timer flush_timer_;  // flushing while the socket is released to the core
+  int fd_ = -1;                     // the UDP socket, registered with the loop or not
+  bool closing_ = false;            // [I/O thread] the destructor closed the sockets
   std::uint16_t port_ = 0;
 
   support::callback_gate gate_;
   DRT_TRANSPORT_CALLBACKS callbacks_{};  // written only while the gate is closed and idle
   std::atomic<bool> faulted_{false};
+  std::atomic<bool> core_receives_{false};  // attached with DRT_TRANSPORT_CORE_RECEIVES
+  bool loop_receiving_ = false;             // [I/O thread] a read wait is armed on the loop
 
   mutable std::mutex addresses_mutex_;
   std::vector<sockaddr_in6> addresses_;  // usable, port 0

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -27,12 +29,14 @@ struct delivery_log {
   std::atomic<bool> detached{false};
   std::atomic<int> after_detach{0};
   DRT_TRANSPORT_CALLBACKS callbacks{};
+  std::function<void(std::thread::id)> on_datagram_thread;  // set before Attach
 
   delivery_log() {
     callbacks.cbSize = sizeof callbacks;
     callbacks.pvContext = this;
     callbacks.OnDatagram = [](void* c, const sockaddr_in6*, const sockaddr_in6*, const std::uint8_t* pb, std::uint32_t cb) {
       auto* self = static_cast<delivery_log*>(c);
+      if (self->on_datagram_thread) self->on_datagram_thread(std::this_thread::get_id());
       if (self->detached) ++self->after_detach;
       std::lock_guard lock(self->mutex);
       self->datagrams.emplace_back(pb, pb + cb);
@@ -74,6 +78,10 @@ class transport_object {
   transport_object& operator=(const transport_object&) = delete;
 
   DRT_TRANSPORT_PROVIDER& table() { return *p_; }
+  // ABI 1.1 core receiving, if the table is long enough to hold it and sets a member of it.
+  [[nodiscard]] bool offers_core_receive_members() const {
+    return p_->cbSize >= sizeof(DRT_TRANSPORT_PROVIDER) && (p_->GetReceiveDescriptor || p_->Receive);
+  }
   HRESULT attach(delivery_log& log) {
     env_.step("Attach");
     const HRESULT hr = p_->Attach(p_->pvContext, &log.callbacks);
@@ -109,7 +117,7 @@ class transport_object {
 void transport_create_and_delete(check_env& env) {
   transport_object t(env);
   DRT_TRANSPORT_PROVIDER& p = t.table();
-  env.require(p.cbSize >= sizeof(DRT_TRANSPORT_PROVIDER), "cbSize is smaller than ABI 1.0's table");
+  env.require(p.cbSize >= DRT_TRANSPORT_PROVIDER_SIZE_1_0, "cbSize is smaller than ABI 1.0's table");
   env.require(p.Attach && p.Detach && p.GetLocalAddresses && p.SendTo && p.FreeData && p.GetPort,
               "a member of the transport table is NULL");
 }
@@ -166,6 +174,44 @@ void transport_send_receive_loopback(check_env& env) {
   const HRESULT hr = a.send_to_loopback(b.port(), data);
   env.require(SUCCEEDED(hr), "SendTo failed with " + hresult_text(hr));
   env.require(log_b.wait_for(data, 5s), "the datagram sent to [::1] did not reach the second transport within 5 s");
+}
+
+// ABI 1.1 (DRT_TRANSPORT_CORE_RECEIVES): nothing to check for a transport that does not offer it.
+void transport_core_receives(check_env& env) {
+  transport_object a(env), b(env);
+  if (!b.offers_core_receive_members()) return;
+  DRT_TRANSPORT_PROVIDER& p = b.table();
+  env.require(p.GetReceiveDescriptor && p.Receive, "GetReceiveDescriptor and Receive must be offered together");
+  delivery_log log_a, log_b;
+  log_b.callbacks.dwFlags = DRT_TRANSPORT_CORE_RECEIVES;
+  std::atomic<bool> other_thread{false};
+  const std::thread::id caller = std::this_thread::get_id();
+  log_b.on_datagram_thread = [&](std::thread::id id) {
+    if (id != caller) other_thread = true;
+  };
+  env.require(SUCCEEDED(a.attach(log_a)) && SUCCEEDED(b.attach(log_b)), "Attach failed");
+  env.step("GetReceiveDescriptor");
+  const int fd = p.GetReceiveDescriptor(p.pvContext);
+  env.require(fd >= 0, "GetReceiveDescriptor gave " + std::to_string(fd) + " after an Attach with DRT_TRANSPORT_CORE_RECEIVES");
+  const std::vector<std::uint8_t> data = {'c', 'o', 'r', 'e', 0, 1, 2};
+  env.step("SendTo([::1]:<port of the receiving transport>)");
+  env.require(SUCCEEDED(a.send_to_loopback(b.port(), data)), "SendTo failed");
+  pollfd ready{fd, POLLIN, 0};
+  env.step("poll(receive descriptor)");
+  env.require(::poll(&ready, 1, 5000) == 1 && (ready.revents & POLLIN) != 0,
+              "the receive descriptor did not become readable within 5 s of a datagram sent to it");
+  bool got = false;
+  for (int round = 0; round < 100 && !got; ++round) {
+    std::uint32_t read = 0;
+    env.step("Receive(64)");
+    const HRESULT hr = p.Receive(p.pvContext, 64, &read);
+    env.require(SUCCEEDED(hr), "Receive failed with " + hresult_text(hr));
+    env.require(read <= 64, "Receive reported " + std::to_string(read) + " datagrams read, more than the 64 asked");
+    got = log_b.wait_for(data, 0ms);
+    if (!got) std::this_thread::sleep_for(10ms);
+  }
+  env.require(got, "Receive did not deliver the datagram waiting on the descriptor");
+  env.require(!other_thread, "a datagram was delivered outside Receive (another thread) with DRT_TRANSPORT_CORE_RECEIVES");
 }
 
 void transport_detach_stops_callbacks(check_env& env) {
@@ -346,6 +392,7 @@ const std::vector<check>& transport_checks() {
       {applies_to::transport, "double_attach_refused", "a second Attach is DRT_E_TRANSPORT_ALREADY_BOUND", transport_double_attach_refused},
       {applies_to::transport, "local_addresses", "GetLocalAddresses gives sockaddr_in6 entries freed by FreeData; GetPort a port", transport_local_addresses},
       {applies_to::transport, "send_receive_loopback", "a datagram sent to [::1]:<port> reaches the other transport", transport_send_receive_loopback},
+      {applies_to::transport, "core_receives", "if offered (ABI 1.1): Receive delivers on the caller's thread what the descriptor reports", transport_core_receives},
       {applies_to::transport, "detach_stops_callbacks", "no OnDatagram after Detach returns, even under a flood", transport_detach_stops_callbacks},
       {applies_to::transport, "send_unbound_refused", "SendTo before Attach fails", transport_send_unbound_refused},
   };

@@ -44,7 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
         broken_plugin_row{"null-descriptor.so", DRT_E_PLUGIN_INVALID, "returned NULL"},
         broken_plugin_row{"missing-delete.so", DRT_E_PLUGIN_INVALID, "lacks the create or delete function"},
         broken_plugin_row{"abi-major-2.so", DRT_E_PLUGIN_ABI_MISMATCH, "built for plugin ABI 2.0"},
-        broken_plugin_row{"abi-minor-newer.so", DRT_E_PLUGIN_ABI_MISMATCH, "built for plugin ABI 1.1"}),
+        broken_plugin_row{"abi-minor-newer.so", DRT_E_PLUGIN_ABI_MISMATCH, "built for plugin ABI 1.2"}),
     [](const ::testing::TestParamInfo<broken_plugin_row>& info) {
       std::string name = info.param.file;
       for (char& c : name) {

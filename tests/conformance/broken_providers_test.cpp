@@ -80,7 +80,7 @@ TEST_P(BrokenProvider, FailsTheCheckItsDefectBreaks) {
 INSTANTIATE_TEST_SUITE_P(
     EachDefect, BrokenProvider,
     ::testing::Values(
-        defect_row{"broken-abi-major.so", "plugin.abi_version", "built for plugin ABI 2.0"},
+        defect_row{"broken-abi-major.so", "plugin.abi_version", "built for plugin ABI 2."},
         defect_row{"broken-no-entry.so", "plugin.entry_point", "exports no DrtPluginDescriptor"},
         defect_row{"broken-exports-symbols.so", "plugin.exports_only_entry", "conformance_reference_helper"},
         defect_row{"broken-double-attach.so", "security/psk.double_attach_refused", "a second Attach gave 0x00000000"},

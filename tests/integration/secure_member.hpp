@@ -55,6 +55,11 @@ class recording_transport {
     };
     table_.FreeData = [](void* c, void* pv) { self(c).inner_->FreeData(self(c).inner_->pvContext, pv); };
     table_.GetPort = [](void* c, std::uint16_t* port) { return self(c).inner_->GetPort(self(c).inner_->pvContext, port); };
+    // ABI 1.1: every member copied from the inner table must be forwarded, or it would get our context.
+    table_.GetReceiveDescriptor = [](void* c) { return self(c).inner_->GetReceiveDescriptor(self(c).inner_->pvContext); };
+    table_.Receive = [](void* c, std::uint32_t max, std::uint32_t* read) {
+      return self(c).inner_->Receive(self(c).inner_->pvContext, max, read);
+    };
   }
   ~recording_transport() {
     if (inner_ != nullptr) delete_inner_(inner_);

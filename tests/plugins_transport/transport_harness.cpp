@@ -6,14 +6,14 @@ namespace drt::tests {
 
 std::string transport_plugin_path() { return std::string(OPENDRT_TEST_PLUGIN_DIR) + "/drt-transport-ipv6.so"; }
 
-DRT_TRANSPORT_CALLBACKS receiver::callbacks() {
-  return DRT_TRANSPORT_CALLBACKS{sizeof(DRT_TRANSPORT_CALLBACKS), this, on_datagram, on_address_change, on_fault};
+DRT_TRANSPORT_CALLBACKS receiver::callbacks(std::uint32_t flags) {
+  return DRT_TRANSPORT_CALLBACKS{sizeof(DRT_TRANSPORT_CALLBACKS), this, on_datagram, on_address_change, on_fault, flags};
 }
 
 void receiver::on_datagram(void* ctx, const sockaddr_in6* from, const sockaddr_in6* local, const std::uint8_t* pb,
                            std::uint32_t cb) {
   auto* self = static_cast<receiver*>(ctx);
-  datagram d{*from, *local, bytes(pb, pb + cb)};
+  datagram d{*from, *local, bytes(pb, pb + cb), std::this_thread::get_id()};
   if (self->on_datagram_hook) self->on_datagram_hook(d);
   std::lock_guard lock(self->mutex_);
   self->datagrams_.push_back(std::move(d));
@@ -67,9 +67,15 @@ transport::~transport() {
   if (table_ != nullptr) descriptor_->DeleteTransportProvider(table_);
 }
 
-HRESULT transport::attach(receiver& r) {
-  const DRT_TRANSPORT_CALLBACKS c = r.callbacks();
+HRESULT transport::attach(receiver& r, std::uint32_t flags) {
+  const DRT_TRANSPORT_CALLBACKS c = r.callbacks(flags);
   return table_->Attach(table_->pvContext, &c);
+}
+
+int transport::receive_descriptor() { return table_->GetReceiveDescriptor(table_->pvContext); }
+
+HRESULT transport::receive(std::uint32_t max, std::uint32_t& read) {
+  return table_->Receive(table_->pvContext, max, &read);
 }
 
 void transport::detach() { table_->Detach(table_->pvContext); }

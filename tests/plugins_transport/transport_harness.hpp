@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace drt::tests {
@@ -21,12 +22,13 @@ struct datagram {
   sockaddr_in6 from;
   sockaddr_in6 local;
   bytes data;
+  std::thread::id thread;  // the thread OnDatagram ran on
 };
 
 // The core's side of DRT_TRANSPORT_CALLBACKS. Thread-safe.
 class receiver {
  public:
-  [[nodiscard]] DRT_TRANSPORT_CALLBACKS callbacks();
+  [[nodiscard]] DRT_TRANSPORT_CALLBACKS callbacks(std::uint32_t flags = 0);
   // Waits (failure deadline) until n datagrams arrived; true if they did.
   bool wait_datagrams(std::size_t n);
   bool wait_address_changes(int n);
@@ -57,7 +59,10 @@ class transport {
 
   [[nodiscard]] HRESULT created() const { return created_; }
   [[nodiscard]] DRT_TRANSPORT_PROVIDER* table() const { return table_; }
-  [[nodiscard]] HRESULT attach(receiver& r);
+  [[nodiscard]] HRESULT attach(receiver& r, std::uint32_t flags = 0);
+  // ABI 1.1 (DRT_TRANSPORT_CORE_RECEIVES).
+  [[nodiscard]] int receive_descriptor();
+  [[nodiscard]] HRESULT receive(std::uint32_t max, std::uint32_t& read);
   void detach();
   [[nodiscard]] HRESULT send(const sockaddr_in6& to, const bytes& data, const sockaddr_in6* from = nullptr);
   [[nodiscard]] std::uint16_t port();

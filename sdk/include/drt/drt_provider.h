@@ -14,12 +14,14 @@
 
 #include <drt/drt.h>
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define DRT_PLUGIN_ABI_MAJOR 1
-#define DRT_PLUGIN_ABI_MINOR 0
+#define DRT_PLUGIN_ABI_MINOR 1
 
 /* Name of the one symbol every plugin exports: a function returning its descriptor. */
 #define DRT_PLUGIN_ENTRY_SYMBOL "DrtPluginDescriptor"
@@ -82,7 +84,16 @@ typedef struct DRT_TRANSPORT_CALLBACKS {
                      const struct sockaddr_in6* pLocal, const uint8_t* pb, uint32_t cb);
   void (*OnAddressChange)(void* pvContext);   /* local usable addresses changed */
   void (*OnFault)(void* pvContext, HRESULT hr); /* unrecoverable: the instance becomes FAULTED */
+  /* since ABI 1.1: DRT_TRANSPORT_CORE_RECEIVES or 0. A transport reads it only when cbSize
+   * covers it. */
+  uint32_t dwFlags;
 } DRT_TRANSPORT_CALLBACKS;
+
+/* DRT_TRANSPORT_CALLBACKS.dwFlags (since ABI 1.1). Set only for a transport that offers
+ * GetReceiveDescriptor and Receive: the core waits for the descriptor itself and calls Receive,
+ * and from Attach until Detach the transport delivers datagrams only from inside Receive, on the
+ * core's thread (OnAddressChange and OnFault still come from the transport's own thread). */
+#define DRT_TRANSPORT_CORE_RECEIVES 0x00000001u
 
 typedef struct DRT_TRANSPORT_PROVIDER {
   uint32_t cbSize;
@@ -101,7 +112,22 @@ typedef struct DRT_TRANSPORT_PROVIDER {
   void (*FreeData)(void* pvContext, void* pv);
   /* The bound UDP port in host byte order. */
   HRESULT (*GetPort)(void* pvContext, uint16_t* pwPort);
+  /* ---- since ABI 1.1, optional (both or neither): the core receives (docs/provider-abi.md §5).
+   * A descriptor that polls readable while datagrams wait, owned by the transport (the core never
+   * closes it), valid from an Attach with DRT_TRANSPORT_CORE_RECEIVES until Detach; -1 if there
+   * is none (the core then leaves receiving to the transport). */
+  int (*GetReceiveDescriptor)(void* pvContext);
+  /* Reads up to cMax waiting datagrams and delivers each with OnDatagram on the calling thread
+   * before returning; never blocks. *pcRead = datagrams read (delivered or dropped), fewer than
+   * cMax when none is left. DRT_E_TRANSPORT_NOT_BOUND unless attached with
+   * DRT_TRANSPORT_CORE_RECEIVES; an unrecoverable socket error is reported with OnFault. */
+  HRESULT (*Receive)(void* pvContext, uint32_t cMax, uint32_t* pcRead);
 } DRT_TRANSPORT_PROVIDER;
+
+/* The sizes of the ABI 1.0 layouts: a transport table or callback set this short is valid and
+ * offers nothing added since. */
+#define DRT_TRANSPORT_PROVIDER_SIZE_1_0 ((uint32_t)offsetof(DRT_TRANSPORT_PROVIDER, GetReceiveDescriptor))
+#define DRT_TRANSPORT_CALLBACKS_SIZE_1_0 ((uint32_t)offsetof(DRT_TRANSPORT_CALLBACKS, dwFlags))
 
 /* ---- What a plugin exports ---------------------------------------------------------------- */
 
