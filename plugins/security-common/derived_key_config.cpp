@@ -102,7 +102,11 @@ struct settings {
     const cert_ref root[] = {in.certs.front().get()};
     hr = self.hasher.digest(encode_credential(root), self.root_digest);
   }
-  if (SUCCEEDED(hr)) hr = self.verifier.set_root(std::move(in.certs.front()));
+  if (SUCCEEDED(hr)) {
+    auto made = std::make_shared<chain_verifier>();
+    hr = made->set_root(std::move(in.certs.front()));
+    if (SUCCEEDED(hr)) self.verifier = verified_credential_cache::shared().share_verifier(self.root_digest, std::move(made));
+  }
   if (FAILED(hr)) {
     write_error_detail(config, "derived-key provider: root_cert is not exactly one certificate");
   }
@@ -125,12 +129,12 @@ struct settings {
   const cert_ref leaf = in.certs.front().get();
   std::vector<cert_ref> chain_certs{leaf};  // the credential: leaf, then intermediates, no root
   for (std::size_t i = 1; i < in.certs.size(); ++i) {
-    if (!same_cert(in.certs[i].get(), self.verifier.root())) chain_certs.push_back(in.certs[i].get());
+    if (!same_cert(in.certs[i].get(), self.verifier->root())) chain_certs.push_back(in.certs[i].get());
   }
   const std::span<const cert_ref> others = std::span<const cert_ref>(chain_certs).subspan(1);
   chain_check check;
   if (chain_certs.size() > credential_certs_max ||
-      FAILED(self.verifier.verify(leaf, others, self.now(), false, check))) {
+      FAILED(self.verifier->verify(leaf, others, self.now(), false, check))) {
     write_error_detail(config, "derived-key provider: the local certificate does not verify up to "
                                "root_cert now (X509 error " + std::to_string(check.x509_error) + ")");
     return DRT_E_INVALID_CERT_CHAIN;
@@ -146,7 +150,7 @@ struct settings {
                                "matching its first certificate");
     return DRT_E_CAPABILITY_MISMATCH;
   }
-  if (FAILED(self.verifier.verify(leaf, others, self.now(), true, check))) {
+  if (FAILED(self.verifier->verify(leaf, others, self.now(), true, check))) {
     write_error_detail(config, "derived-key provider: the local certificate breaks the key rules "
                                "of protocol.md §5.6/§5.6a");
     return DRT_E_INVALID_CERT_CHAIN;
@@ -194,7 +198,7 @@ HRESULT derived_key_provider::remote(std::span<const std::uint8_t> credential,
     if (i != decoded.leaf) others.push_back(decoded.certs[i].get());
   }
   chain_check check;
-  if (HRESULT hr = verifier.verify(leaf, others, t, true, check); FAILED(hr)) {
+  if (HRESULT hr = verifier->verify(leaf, others, t, true, check); FAILED(hr)) {
     if (hr != DRT_E_INVALID_CERT_CHAIN) return hr;
     ++(check.time_failure ? chains_expired : chains_untrusted);
     return DRT_E_INVALID_CERT_CHAIN;

@@ -38,7 +38,7 @@ struct derived_key_provider {
   std::atomic<bool> attached{false};
   sha256 hasher;
   crypto_suite crypto;
-  chain_verifier verifier;
+  std::shared_ptr<const chain_verifier> verifier;  // shared per root (verified_credential_cache)
   std::optional<local_identity> local;
   unix_clock clock;
 

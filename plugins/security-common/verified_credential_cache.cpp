@@ -67,4 +67,14 @@ void verified_credential_cache::clear() noexcept {
   recent_.clear();
 }
 
+std::shared_ptr<const chain_verifier> verified_credential_cache::share_verifier(
+    const sha256_digest& root, std::shared_ptr<const chain_verifier> made) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(verifiers_, [](const auto& v) { return v.second.expired(); });
+  auto& slot = verifiers_[root];
+  if (auto existing = slot.lock()) return existing;
+  slot = made;
+  return made;
+}
+
 }  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND

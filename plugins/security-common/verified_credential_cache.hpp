@@ -11,6 +11,8 @@
 // keeps outside its provider objects, bounded (default_entries_max, least recently used goes first) and
 // holding only immutable verification results.
 //
+// It also lends the providers one chain verifier per root (share_verifier).
+//
 // Entries are keyed by the provider's root and the credential's bytes, so providers with
 // different roots never see each other's results. A hit still goes through the caller's own
 // clock: outside the chain's validity window, before the check or more than remote_cache_ttl_s
@@ -83,6 +85,12 @@ class verified_credential_cache {
   [[nodiscard]] statistics stats() const noexcept;
   void clear() noexcept;
 
+  // The chain verifier of a root, shared by every provider with that root while one holds it:
+  // the one already registered for `root`, else `made` (registered now). One parsed root and
+  // trust store per process instead of per instance. Throws std::bad_alloc.
+  [[nodiscard]] std::shared_ptr<const chain_verifier> share_verifier(
+      const sha256_digest& root, std::shared_ptr<const chain_verifier> made);
+
  private:
   using entry = std::pair<credential_cache_key, std::shared_ptr<const remote_peer>>;
 
@@ -92,6 +100,7 @@ class verified_credential_cache {
   std::list<entry> recent_;  // most recently used first
   std::map<credential_cache_key, std::list<entry>::iterator> index_;
   statistics stats_;
+  std::map<sha256_digest, std::weak_ptr<const chain_verifier>> verifiers_;
 };
 
 }  // namespace drt::plugins::OPENDRT_SECURITY_BACKEND
