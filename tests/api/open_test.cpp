@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -53,6 +54,39 @@ class DrtOpenTest : public ::testing::Test {
   HDRT_TRANSPORT htransport = nullptr;
   DRT_SETTINGS settings{};
 };
+
+// Plugin ABI 1.1 (docs/provider-abi.md §5-§6): a transport table of ABI 1.0's size is accepted,
+// whatever lies past its end is never read, and such a transport is attached without
+// DRT_TRANSPORT_CORE_RECEIVES; one byte shorter is refused.
+TEST(TransportTableSizes, AnAbi10TableIsAcceptedAndReceivesOnItsOwn) {
+  fake_transport transport, too_short;
+  transport.table.cbSize = DRT_TRANSPORT_PROVIDER_SIZE_1_0;
+  // Past ABI 1.0's end: must be ignored (a real 1.0 table has other memory there).
+  transport.table.GetReceiveDescriptor = [](void*) -> int { std::abort(); };
+  transport.table.Receive = [](void*, std::uint32_t, std::uint32_t*) -> HRESULT { std::abort(); };
+  too_short.table.cbSize = DRT_TRANSPORT_PROVIDER_SIZE_1_0 - 1;
+  HDRT_TRANSPORT h = nullptr, refused = nullptr;
+  EXPECT_EQ(DrtCreateTransport(&too_short.table, &refused), DRT_E_INVALID_TRANSPORT_PROVIDER);
+  ASSERT_EQ(DrtCreateTransport(&transport.table, &h), S_OK);
+  fake_security security;
+  fake_bootstrap bootstrap;
+  DRT_SETTINGS settings{};
+  settings.dwSize = sizeof settings;
+  settings.cbKey = 32;
+  settings.bProtocolMajorVersion = 1;
+  settings.ulMaxRoutingAddresses = 4;
+  settings.hTransport = h;
+  settings.pSecurityProvider = &security.table;
+  settings.pBootstrapProvider = &bootstrap.table;
+  settings.eSecurityMode = DRT_SECURE_RESOLVE;
+  HDRT drt = nullptr;
+  ASSERT_EQ(DrtOpen(&settings, -1, nullptr, &drt), S_OK);
+  EXPECT_EQ(transport.attached, 1);
+  EXPECT_EQ(transport.callbacks.cbSize, sizeof(DRT_TRANSPORT_CALLBACKS));
+  EXPECT_EQ(transport.callbacks.dwFlags, 0u);
+  DrtClose(drt);
+  EXPECT_EQ(DrtDeleteTransport(h), S_OK);
+}
 
 TEST_F(DrtOpenTest, OpensAndClosesWithApplicationSuppliedProviders) {
   HDRT h = nullptr;
