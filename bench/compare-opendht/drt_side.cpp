@@ -16,9 +16,11 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -44,7 +46,20 @@ sockaddr_storage loopback(std::uint16_t port) {
   return ss;
 }
 
+// An eventfd the instance makes readable while it has queued events; closed after the instance
+// (first member, destroyed last).
+struct event_descriptor {
+  int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  event_descriptor() {
+    if (fd < 0) throw std::runtime_error("eventfd failed");
+  }
+  ~event_descriptor() { ::close(fd); }
+  event_descriptor(const event_descriptor&) = delete;
+  event_descriptor& operator=(const event_descriptor&) = delete;
+};
+
 struct instance {
+  event_descriptor events;
   drt::transport transport;
   drt::security_provider security;
   drt::bootstrap_provider bootstrap;
@@ -95,7 +110,7 @@ std::unique_ptr<instance> open_instance(const std::vector<std::uint8_t>& root_pe
   s.pSecurityProvider = n->security.get();
   s.pBootstrapProvider = n->bootstrap.get();
   s.eSecurityMode = DRT_SECURE_RESOLVE;
-  n->node = drt::node::open(s);
+  n->node = drt::node::open(s, n->events.fd);
   return n;
 }
 
@@ -104,24 +119,45 @@ void drain(instance& n) {
     if (e->type == DRT_EVENT_STATUS_CHANGED) n.status = e->status;
 }
 
-// What an application does with its instances' event handles: reads the queued events (mostly
-// leaf-set changes). Left unread they pile up to 4096 per instance (api.md §4.11) and would count
-// as the library's memory.
-void drain_all(std::vector<std::unique_ptr<instance>>& cloud, std::vector<std::unique_ptr<instance>>& publishers) {
-  for (auto& n : cloud) drain(*n);
-  for (auto& n : publishers) drain(*n);
-}
+// What an application does with its instances' event handles: waits for them (one epoll set) and
+// reads the queued events (mostly leaf-set changes) of the instances that signal. Left unread
+// they pile up to 4096 per instance (api.md §4.11) and would count as the library's memory.
+class event_watch {
+ public:
+  event_watch() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
+  }
+  ~event_watch() { ::close(epoll_); }
+  event_watch(const event_watch&) = delete;
+  event_watch& operator=(const event_watch&) = delete;
 
-// A pause of `seconds` during which the application keeps reading events (every 250 ms).
-void pause_draining(double seconds, std::vector<std::unique_ptr<instance>>& cloud,
-                    std::vector<std::unique_ptr<instance>>& publishers) {
+  void add(instance& n) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &n;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, n.events.fd, &ev) != 0) throw std::runtime_error("epoll_ctl failed");
+  }
+  // Reads the events of every instance that signals, waiting up to `wait_ms` for the first.
+  void drain_ready(int wait_ms = 0) {
+    epoll_event ready[64];
+    for (int got = ::epoll_wait(epoll_, ready, 64, wait_ms); got > 0; got = ::epoll_wait(epoll_, ready, 64, 0)) {
+      for (int i = 0; i < got; ++i) drain(*static_cast<instance*>(ready[i].data.ptr));
+      if (got < 64) break;
+    }
+  }
+
+ private:
+  int epoll_;
+};
+
+// A pause of `seconds` during which the application keeps reading events as they come.
+void pause_draining(double seconds, event_watch& watch) {
   const auto end = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                            std::chrono::duration<double>(seconds));
   while (clock_type::now() < end) {
-    drain_all(cloud, publishers);
-    std::this_thread::sleep_for(std::min<clock_type::duration>(end - clock_type::now(), std::chrono::milliseconds(250)));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - clock_type::now()).count();
+    watch.drain_ready(static_cast<int>(std::clamp<long long>(left, 0, 250)));
   }
-  drain_all(cloud, publishers);
 }
 
 // Waits until every instance is ACTIVE; false after the limit.
@@ -232,23 +268,27 @@ report run_opendrt(const workload& w) {
   // Formation: node 0 alone, the others bootstrap through it and register their own key.
   t = clock_type::now();
   std::vector<std::unique_ptr<instance>> cloud, publishers;
+  event_watch watch;  // the application's wait on every instance's event descriptor
   std::vector<drt::registration> node_regs, key_regs;
   for (std::size_t i = 0; i < w.nodes; ++i) {
     std::optional<std::uint16_t> seed;
     if (i > 0) seed = cloud[0]->transport.port();
     cloud.push_back(open_instance(root_pem, node_creds[i], seed, sp));
+    watch.add(*cloud.back());
     const std::string id = "node " + std::to_string(i);
     node_regs.push_back(cloud.back()->node.register_key(node_creds[i].key, bytes_of(id)));
   }
   if (!wait_all_active(cloud, std::chrono::seconds(120))) throw std::runtime_error("OpenDRT cloud did not form");
   f["formation_s"] = ms_since(t) / 1e3;
   f["busy_formation"] = sum_statistics(cloud, publishers).busy;
-  pause_draining(w.settle_s, cloud, publishers);
+  pause_draining(w.settle_s, watch);
 
   // Publishers: resolve-only instances, each bootstrapped through a random cloud node.
   t = clock_type::now();
-  for (std::size_t k = 0; k < w.keys; ++k)
+  for (std::size_t k = 0; k < w.keys; ++k) {
     publishers.push_back(open_instance(root_pem, pub_creds[k], cloud[pick(w.nodes)]->transport.port(), sp));
+    watch.add(*publishers.back());
+  }
   if (!wait_all_active(publishers, std::chrono::seconds(120))) throw std::runtime_error("OpenDRT publishers did not join");
   f["publishers_open_s"] = ms_since(t) / 1e3;
   rep.notes.push_back(fmt("publisher instances: %.0f", static_cast<double>(w.keys)) +
@@ -283,7 +323,7 @@ report run_opendrt(const workload& w) {
       // neighbourhood thousands of LOOKUPs a second and meet the 200/s limit (D21).
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (k % 64 == 0) drain_all(cloud, publishers);
+    watch.drain_ready();
     gap();
   }
   f["publish_p50_ms"] = percentile(publish_ms, 0.5);
@@ -293,7 +333,7 @@ report run_opendrt(const workload& w) {
   f["busy_publish"] = after_publish.busy - before_publish.busy;
   f["datagrams_per_publish"] = (after_publish.datagrams - before_publish.datagrams) / static_cast<double>(w.keys);
   f["inquires_per_publish"] = (after_publish.inquires - before_publish.inquires) / static_cast<double>(w.keys);
-  pause_draining(w.publish_settle_s, cloud, publishers);
+  pause_draining(w.publish_settle_s, watch);
   const double cpu_settled = cpu_ms();
 
   // Lookups of present keys (each key once, random order) from random cloud nodes, then absent keys.
@@ -303,9 +343,8 @@ report run_opendrt(const workload& w) {
   const traffic before = sum_statistics(cloud, publishers);
   std::vector<double> first_ms, done_ms, miss_ms;
   std::size_t correct = 0, miss_correct = 0;
-  std::size_t done_lookups = 0;
   for (std::size_t k : order) {
-    if (++done_lookups % 64 == 0) drain_all(cloud, publishers);
+    watch.drain_ready();
     const auto payload = payload_of(k, w.payload);
     lookup_outcome o = run_lookup(cloud[pick(w.nodes)]->node, pub_creds[k].key, efd, timeout_ms, w.verbose);
     const bool ok = o.completed && o.results.size() == 1 && o.results[0].type == DRT_MATCH_EXACT &&
@@ -325,7 +364,7 @@ report run_opendrt(const workload& w) {
     gap();
   }
   for (std::size_t i = 0; i < w.keys; ++i) {
-    if (i % 64 == 0) drain_all(cloud, publishers);
+    watch.drain_ready();
     drt::key absent{};
     for (auto& b : absent) b = static_cast<std::uint8_t>(rng());
     lookup_outcome o = run_lookup(cloud[pick(w.nodes)]->node, absent, efd, timeout_ms);
