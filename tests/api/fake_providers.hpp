@@ -144,4 +144,18 @@ struct fake_security {
   }
 };
 
+// DRT_SETTINGS of a resolve-mode instance on these providers (32-byte keys, 4 addresses).
+inline DRT_SETTINGS settings_for(HDRT_TRANSPORT transport, fake_security& security, fake_bootstrap& bootstrap) {
+  DRT_SETTINGS s{};
+  s.dwSize = sizeof s;
+  s.cbKey = 32;
+  s.bProtocolMajorVersion = 1;
+  s.ulMaxRoutingAddresses = 4;
+  s.hTransport = transport;
+  s.pSecurityProvider = &security.table;
+  s.pBootstrapProvider = &bootstrap.table;
+  s.eSecurityMode = DRT_SECURE_RESOLVE;
+  return s;
+}
+
 }  // namespace drt_test

@@ -21,14 +21,7 @@ class DrtOpenTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(DrtCreateTransport(&transport.table, &htransport), S_OK);
-    settings.dwSize = sizeof settings;
-    settings.cbKey = 32;
-    settings.bProtocolMajorVersion = 1;
-    settings.ulMaxRoutingAddresses = 4;
-    settings.hTransport = htransport;
-    settings.pSecurityProvider = &security.table;
-    settings.pBootstrapProvider = &bootstrap.table;
-    settings.eSecurityMode = DRT_SECURE_RESOLVE;
+    settings = drt_test::settings_for(htransport, security, bootstrap);
   }
   void TearDown() override { EXPECT_EQ(DrtDeleteTransport(htransport), S_OK); }
 
@@ -70,15 +63,7 @@ TEST(TransportTableSizes, AnAbi10TableIsAcceptedAndReceivesOnItsOwn) {
   ASSERT_EQ(DrtCreateTransport(&transport.table, &h), S_OK);
   fake_security security;
   fake_bootstrap bootstrap;
-  DRT_SETTINGS settings{};
-  settings.dwSize = sizeof settings;
-  settings.cbKey = 32;
-  settings.bProtocolMajorVersion = 1;
-  settings.ulMaxRoutingAddresses = 4;
-  settings.hTransport = h;
-  settings.pSecurityProvider = &security.table;
-  settings.pBootstrapProvider = &bootstrap.table;
-  settings.eSecurityMode = DRT_SECURE_RESOLVE;
+  const DRT_SETTINGS settings = drt_test::settings_for(h, security, bootstrap);
   HDRT drt = nullptr;
   ASSERT_EQ(DrtOpen(&settings, -1, nullptr, &drt), S_OK);
   EXPECT_EQ(transport.attached, 1);

@@ -141,63 +141,67 @@ TEST_F(Ipv6UdpTransport, TwentyTransportsExchangeDatagramsAllToAll) {
 
 // ---- ABI 1.1: the core receives (DRT_TRANSPORT_CORE_RECEIVES) ----------------------------------
 
+// Two loopback transports attached to their receivers, b with `b_flags`; detached at the end.
+struct loopback_pair {
+  params pa = loopback_params(), pb = loopback_params();
+  transport a, b;
+  receiver ra, rb;
+  bool attached = false;
+  loopback_pair(const provider_plugin& plugin, std::uint32_t b_flags) : a(plugin, pa), b(plugin, pb) {
+    attached = a.created() == S_OK && b.created() == S_OK && a.attach(ra) == S_OK && b.attach(rb, b_flags) == S_OK;
+  }
+  ~loopback_pair() {
+    if (!attached) return;
+    b.detach();
+    a.detach();
+  }
+};
+
 bool readable_within(int fd, int ms) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, ms) == 1 && (p.revents & POLLIN) != 0;
 }
 
 TEST_F(Ipv6UdpTransport, CoreReceivesDeliversOnlyInsideReceiveOnTheCallersThread) {
-  auto pa = loopback_params(), pb = loopback_params();
-  transport a(plugin_, pa), b(plugin_, pb);
-  ASSERT_EQ(a.created(), S_OK);
-  ASSERT_EQ(b.created(), S_OK);
-  receiver ra, rb;
-  ASSERT_EQ(a.attach(ra), S_OK);
-  ASSERT_EQ(b.attach(rb, DRT_TRANSPORT_CORE_RECEIVES), S_OK);
-  const int fd = b.receive_descriptor();
+  loopback_pair p(plugin_, DRT_TRANSPORT_CORE_RECEIVES);
+  ASSERT_TRUE(p.attached);
+  const int fd = p.b.receive_descriptor();
   ASSERT_GE(fd, 0);
-  for (std::uint8_t i = 0; i < 3; ++i) ASSERT_EQ(a.send(b.loopback_endpoint(), bytes{i, 1, 2}), S_OK);
+  for (std::uint8_t i = 0; i < 3; ++i) ASSERT_EQ(p.a.send(p.b.loopback_endpoint(), bytes{i, 1, 2}), S_OK);
   ASSERT_TRUE(readable_within(fd, 5000));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the I/O thread would have delivered
-  EXPECT_EQ(rb.count(), 0u);
+  EXPECT_EQ(p.rb.count(), 0u);
   std::uint32_t read = 0;
   std::uint32_t total = 0;
   for (int round = 0; round < 50 && total < 3; ++round) {  // all three may not have landed yet
-    ASSERT_EQ(b.receive(64, read), S_OK);
+    ASSERT_EQ(p.b.receive(64, read), S_OK);
     total += read;
     if (total < 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(total, 3u);
-  const auto got = rb.datagrams();
+  const auto got = p.rb.datagrams();
   ASSERT_EQ(got.size(), 3u);
   for (std::uint8_t i = 0; i < 3; ++i) {
     EXPECT_EQ(got[i].data, (bytes{i, 1, 2}));
     EXPECT_EQ(got[i].thread, std::this_thread::get_id());
   }
   EXPECT_FALSE(readable_within(fd, 0));
-  b.detach();
-  a.detach();
 }
 
 TEST_F(Ipv6UdpTransport, ReceiveReadsAtMostMaxAndFewerOnceDrained) {
-  auto pa = loopback_params(), pb = loopback_params();
-  transport a(plugin_, pa), b(plugin_, pb);
-  receiver ra, rb;
-  ASSERT_EQ(a.attach(ra), S_OK);
-  ASSERT_EQ(b.attach(rb, DRT_TRANSPORT_CORE_RECEIVES), S_OK);
-  for (std::uint8_t i = 0; i < 5; ++i) ASSERT_EQ(a.send(b.loopback_endpoint(), bytes{i}), S_OK);
-  ASSERT_TRUE(readable_within(b.receive_descriptor(), 5000));
+  loopback_pair p(plugin_, DRT_TRANSPORT_CORE_RECEIVES);
+  ASSERT_TRUE(p.attached);
+  for (std::uint8_t i = 0; i < 5; ++i) ASSERT_EQ(p.a.send(p.b.loopback_endpoint(), bytes{i}), S_OK);
+  ASSERT_TRUE(readable_within(p.b.receive_descriptor(), 5000));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // loopback: all five are queued by now
   std::uint32_t read = 0;
-  ASSERT_EQ(b.receive(2, read), S_OK);
+  ASSERT_EQ(p.b.receive(2, read), S_OK);
   EXPECT_EQ(read, 2u);
-  ASSERT_EQ(b.receive(2, read), S_OK);
+  ASSERT_EQ(p.b.receive(2, read), S_OK);
   EXPECT_EQ(read, 2u);
-  ASSERT_EQ(b.receive(2, read), S_OK);
+  ASSERT_EQ(p.b.receive(2, read), S_OK);
   EXPECT_EQ(read, 1u);  // fewer than asked: the socket is empty
-  EXPECT_EQ(rb.count(), 5u);
-  b.detach();
-  a.detach();
+  EXPECT_EQ(p.rb.count(), 5u);
 }
 
 TEST_F(Ipv6UdpTransport, WithoutTheFlagThereIsNoDescriptorAndReceiveIsNotBound) {
