@@ -6,9 +6,11 @@
 //                       [--only opendrt|opendht] [--drt-security openssl|wolfssl] [--verbose]
 #include "compare.hpp"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdlib>
 #include <cstring>
@@ -103,6 +105,27 @@ std::string json_object(const figures& f) {
 
 }  // namespace
 
+// OpenDRT holds N + K instances in one process, each with a UDP socket and an event descriptor,
+// where a login session's soft limit is often 1,024 descriptors: take what the hard limit allows.
+static bool raise_descriptor_limit(std::size_t needed) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return true;  // cannot tell: try as it is
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? needed : std::min<rlim_t>(needed, limit.rlim_max);
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    std::fprintf(stderr,
+                 "drt-compare-opendht: this workload needs about %zu file descriptors, the limit is %llu (hard "
+                 "%llu); raise it (ulimit -n, or LimitNOFILE= for a service) or lower --nodes/--keys\n",
+                 needed, static_cast<unsigned long long>(limit.rlim_cur),
+                 static_cast<unsigned long long>(limit.rlim_max));
+    return false;
+  }
+  return true;
+}
+
 int main(int argc, char** argv) {
   workload w;
   bool json = false;
@@ -135,6 +158,8 @@ int main(int argc, char** argv) {
                  "--only opendrt|opendht, --drt-security openssl|wolfssl\n");
     return 2;
   }
+
+  if (!raise_descriptor_limit(3 * (w.nodes + w.keys) + 256)) return 1;
 
   std::printf("drt-compare-opendht: %zu nodes, %zu keys, %zu-byte payloads, on [::1], seed %" PRIu64 "\n", w.nodes,
               w.keys, w.payload, w.seed);
