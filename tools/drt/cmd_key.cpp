@@ -7,9 +7,7 @@
 
 #include <drt/drt.h>
 
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -17,10 +15,7 @@ namespace drt::tool {
 namespace {
 
 void run_derive(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error("cannot read " + path);
-  std::vector<std::uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
-  if (bytes.empty()) throw usage_error(path + " is empty");
+  std::vector<std::uint8_t> bytes = read_user_file(path, certificate_file_bytes_max, "");
   std::uint8_t key[DRT_KEY_SIZE] = {};
   DRT_DATA cert{static_cast<std::uint32_t>(bytes.size()), bytes.data()};
   DRT_DATA out{DRT_KEY_SIZE, key};

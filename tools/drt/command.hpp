@@ -5,8 +5,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace drt::tool {
 
@@ -27,6 +30,15 @@ class exit_status : public std::exception {
  private:
   int code_;
 };
+
+// The bytes of a file the user named, for `what`: usage_error if it cannot be read, is empty, or
+// holds more than max_bytes (read no further than that, so that /dev/zero or a FIFO cannot make
+// the tool read without end). command.cpp.
+[[nodiscard]] std::vector<std::uint8_t> read_user_file(const std::string& path, std::size_t max_bytes,
+                                                      const std::string& what);
+
+// Certificates and key files: a chain of up to 25 certificates stays far below this.
+inline constexpr std::size_t certificate_file_bytes_max = std::size_t{1} << 20;
 
 void add_cert_commands(CLI::App& app);  // drt cert root | node
 void add_key_commands(CLI::App& app);   // drt key derive | show

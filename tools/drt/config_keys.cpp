@@ -9,8 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string_view>
 
 namespace drt::tool {
@@ -29,14 +27,8 @@ std::string where(const std::string& config_path, const toml::node& node) {
 }  // namespace
 
 std::vector<std::uint8_t> read_data_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error(what + ": cannot read " + path);
-  std::vector<std::uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
-  if (bytes.empty() || bytes.size() > DRT_MAX_PAYLOAD_SIZE) {
-    throw usage_error(what + ": " + path + " has " + std::to_string(bytes.size()) + " bytes; 1 to " +
-                      std::to_string(DRT_MAX_PAYLOAD_SIZE) + " are allowed");
-  }
-  return bytes;
+  // At most 1 to DRT_MAX_PAYLOAD_SIZE bytes are application data (api.md §5.2.1).
+  return read_user_file(path, DRT_MAX_PAYLOAD_SIZE, what + ": ");
 }
 
 std::vector<key_to_publish> read_config_keys(const std::string& config_path) {

@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -49,10 +47,7 @@ std::string_view trim(std::string_view s) {
 }
 
 drt::key from_file(const std::string& path, const std::string& prefix) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error(prefix + "cannot read " + path);
-  std::vector<std::uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
-  if (bytes.empty()) throw usage_error(prefix + path + " is empty");
+  std::vector<std::uint8_t> bytes = read_user_file(path, certificate_file_bytes_max, prefix);
   const std::string_view text = trim(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   std::string why;
   if (auto k = from_hex(text, why)) return *k;

@@ -23,6 +23,7 @@ set(table
   "@${WORK}/nowhere|"
   "@${WORK}/short.txt|"
   "@${WORK}/empty.txt|"
+  "@/dev/zero|"
   "sha256|")
 foreach(row IN LISTS table)
   string(REPLACE "|" ";" parts "${row}")
