@@ -61,12 +61,6 @@ verified_credential_cache::statistics verified_credential_cache::stats() const n
   return out;
 }
 
-void verified_credential_cache::clear() noexcept {
-  std::lock_guard lock(mutex_);
-  index_.clear();
-  recent_.clear();
-}
-
 std::shared_ptr<const chain_verifier> verified_credential_cache::share_verifier(
     const sha256_digest& root, std::shared_ptr<const chain_verifier> made) {
   std::lock_guard lock(mutex_);

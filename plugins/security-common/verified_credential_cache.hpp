@@ -83,7 +83,6 @@ class verified_credential_cache {
   void insert(const credential_cache_key& key, std::shared_ptr<const remote_peer> peer);
 
   [[nodiscard]] statistics stats() const noexcept;
-  void clear() noexcept;
 
   // The chain verifier of a root, shared by every provider with that root while one holds it:
   // the one already registered for `root`, else `made` (registered now). One parsed root and

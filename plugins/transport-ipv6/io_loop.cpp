@@ -1,6 +1,5 @@
 #include "io_loop.hpp"
 
-#include <future>
 #include <mutex>
 
 namespace drt::plugins::transport {
@@ -15,15 +14,7 @@ std::shared_ptr<io_loop> io_loop::acquire() {
   return loop;
 }
 
-io_loop::io_loop() : work_(asio::make_work_guard(io_)) {
-  std::promise<std::thread::id> started;
-  auto id = started.get_future();
-  thread_ = std::thread([this, &started] {
-    started.set_value(std::this_thread::get_id());
-    io_.run();
-  });
-  thread_id_ = id.get();
-}
+io_loop::io_loop() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
 
 io_loop::~io_loop() {
   work_.reset();

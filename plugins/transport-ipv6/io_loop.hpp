@@ -37,7 +37,6 @@ class io_loop {
   io_loop& operator=(const io_loop&) = delete;
 
   [[nodiscard]] asio::io_context& context() noexcept { return io_; }
-  [[nodiscard]] bool on_loop_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
 
   // The datagram buffer of the loop thread, at least `bytes` long: one per process instead of
   // one per transport, since one thread reads every socket. Loop thread only.
@@ -48,7 +47,6 @@ class io_loop {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::uint8_t> receive_buffer_;
   std::thread thread_;
-  std::thread::id thread_id_;
 };
 
 }  // namespace drt::plugins::transport
