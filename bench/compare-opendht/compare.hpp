@@ -55,6 +55,37 @@ inline double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
+// What both sides measure the same way, and the figures made of it.
+struct measured {
+  std::vector<double> first_ms, done_ms;  // present keys found: first value, completion
+  std::vector<double> miss_ms;            // absent keys answered correctly: completion
+  std::size_t correct = 0, miss_correct = 0, published = 0;
+  // CPU ms at the edges of the phases: publishes start, publishes end, pause end, lookups end.
+  double cpu_start = 0, cpu_published = 0, cpu_settled = 0, cpu_end = 0;
+};
+
+inline void put_measured(figures& f, const measured& m, const workload& w) {
+  const double lookups = 2.0 * static_cast<double>(w.keys);
+  f["lookup_p50_ms"] = percentile(m.done_ms, 0.5);
+  f["lookup_p99_ms"] = percentile(m.done_ms, 0.99);
+  f["lookup_first_p50_ms"] = percentile(m.first_ms, 0.5);
+  f["lookup_first_p99_ms"] = percentile(m.first_ms, 0.99);
+  f["miss_p50_ms"] = percentile(m.miss_ms, 0.5);
+  f["miss_p99_ms"] = percentile(m.miss_ms, 0.99);
+  f["success_rate"] = static_cast<double>(m.correct + m.miss_correct) / lookups;
+  f["present_ok"] = static_cast<double>(m.correct);
+  f["absent_ok"] = static_cast<double>(m.miss_correct);
+  f["published_ok"] = static_cast<double>(m.published);
+  // Every CPU cycle of the side's processes during the publish phase and the lookup phase,
+  // without the pause between them (its idle CPU is reported on its own), over 3K operations.
+  f["cpu_ms_per_op"] = ((m.cpu_published - m.cpu_start) + (m.cpu_end - m.cpu_settled)) / (3.0 * static_cast<double>(w.keys));
+  // Where it goes: publishes alone, lookups (present + absent) alone, and the idle load of the
+  // whole cloud while nothing is asked (CPU ms per wall second during the settle pause).
+  f["cpu_ms_per_publish"] = (m.cpu_published - m.cpu_start) / static_cast<double>(w.keys);
+  f["cpu_ms_per_lookup"] = (m.cpu_end - m.cpu_settled) / lookups;
+  if (w.publish_settle_s > 0) f["idle_cpu_ms_per_s"] = (m.cpu_settled - m.cpu_published) / w.publish_settle_s;
+}
+
 // Peak resident set of this process (VmHWM), KiB.
 inline double peak_rss_kib() {
   std::ifstream f("/proc/self/status");

@@ -354,25 +354,9 @@ report run_opendht(const workload& w) {
   }
   const double cpu_end = cpu_total();
 
-  const double lookups = 2.0 * static_cast<double>(w.keys);
-  f["lookup_p50_ms"] = percentile(done_ms, 0.5);
-  f["lookup_p99_ms"] = percentile(done_ms, 0.99);
-  f["lookup_first_p50_ms"] = percentile(first_ms, 0.5);
-  f["lookup_first_p99_ms"] = percentile(first_ms, 0.99);
-  f["miss_p50_ms"] = percentile(miss_ms, 0.5);
-  f["miss_p99_ms"] = percentile(miss_ms, 0.99);
-  f["success_rate"] = static_cast<double>(correct + miss_correct) / lookups;
-  f["present_ok"] = static_cast<double>(correct);
-  f["absent_ok"] = static_cast<double>(miss_correct);
-  f["published_ok"] = static_cast<double>(published);
-  // The publish phase and the lookup phase, without the pause between them (its idle CPU is
-  // reported on its own), over the 3K operations.
-  f["cpu_ms_per_op"] = ((cpu_published - cpu_start) + (cpu_end - cpu_settled)) / (3.0 * static_cast<double>(w.keys));
-  // Where it goes: publishes alone, lookups (present + absent) alone, and the idle load of the
-  // whole cloud while nothing is asked (CPU ms per wall second during the settle pause).
-  f["cpu_ms_per_publish"] = (cpu_published - cpu_start) / static_cast<double>(w.keys);
-  f["cpu_ms_per_lookup"] = (cpu_end - cpu_settled) / lookups;
-  if (w.publish_settle_s > 0) f["idle_cpu_ms_per_s"] = (cpu_settled - cpu_published) / w.publish_settle_s;
+  put_measured(f, {std::move(first_ms), std::move(done_ms), std::move(miss_ms), correct, miss_correct, published,
+                   cpu_start, cpu_published, cpu_settled, cpu_end},
+               w);
   double rss = 0;
   for (auto& wl : workers) rss += wl.ask_number("rss");
   f["rss_kib_per_node"] = rss / static_cast<double>(w.nodes);
