@@ -191,6 +191,27 @@ void secure_and_pack(benchmark::State& state, pair_of_nodes& n) {
   }
 }
 
+// One ValidateAndUnpackPayload at v of a proof with `chain` as its credential, outputs freed (out
+// of the timing when free_untimed).
+void validate_once(benchmark::State& state, DRT_SECURITY_PROVIDER* v, DRT_DATA& cpa, DRT_DATA& chain, DRT_DATA& nonce,
+                   DRT_DATA& secured, bool free_untimed) {
+  std::uint8_t major = 0, minor = 0;
+  std::uint32_t flags = 0;
+  DRT_DATA key{}, payload_out{};
+  CERT_PUBLIC_KEY_INFO* info = nullptr;
+  SOCKET_ADDRESS_LIST* list = nullptr;
+  if (v->ValidateAndUnpackPayload(v->pvContext, &cpa, &chain, nullptr, &nonce, &secured, &major, &minor, &key,
+                                  &payload_out, &info, &list, &flags) != S_OK) {
+    state.SkipWithError("ValidateAndUnpackPayload");
+  }
+  if (free_untimed) state.PauseTiming();
+  for (void* pv : {static_cast<void*>(key.pb), static_cast<void*>(payload_out.pb), static_cast<void*>(info),
+                   static_cast<void*>(list)}) {
+    v->FreeData(v->pvContext, pv);
+  }
+  if (free_untimed) state.ResumeTiming();
+}
+
 void validate_and_unpack(benchmark::State& state, pair_of_nodes& n) {
   packed p = secure_once(n);
   bytes nc = nonce();
@@ -198,30 +219,15 @@ void validate_and_unpack(benchmark::State& state, pair_of_nodes& n) {
   DRT_DATA chain{static_cast<std::uint32_t>(p.chain.size()), p.chain.data()};
   DRT_DATA secured{static_cast<std::uint32_t>(p.payload.size()), p.payload.data()};
   DRT_DATA no{16, nc.data()};
-  DRT_SECURITY_PROVIDER* v = n.verifier;
-  for (auto _ : state) {
-    std::uint8_t major = 0, minor = 0;
-    std::uint32_t flags = 0;
-    DRT_DATA key{}, payload_out{};
-    CERT_PUBLIC_KEY_INFO* info = nullptr;
-    SOCKET_ADDRESS_LIST* list = nullptr;
-    if (v->ValidateAndUnpackPayload(v->pvContext, &cpa, &chain, nullptr, &no, &secured, &major, &minor, &key,
-                                    &payload_out, &info, &list, &flags) != S_OK) {
-      state.SkipWithError("ValidateAndUnpackPayload");
-    }
-    for (void* pv : {static_cast<void*>(key.pb), static_cast<void*>(payload_out.pb), static_cast<void*>(info),
-                     static_cast<void*>(list)}) {
-      v->FreeData(v->pvContext, pv);
-    }
-  }
+  for (auto _ : state) validate_once(state, n.verifier, cpa, chain, no, secured, false);
 }
 
-// The same for a credential the verifier has not seen (a fresh verifier each iteration, made
-// outside the timing): PKCS#7 decoding, chain verification up to the root, then the proof. This
-// is what a node pays for every new peer it validates (drt-compare-opendht: ~50 per publish).
-// Credentials for a's key, each with a certificate of its own (fresh serial), so that each is
-// new to the plugin's process-wide cache of verified credentials: a first contact that parses and
-// verifies the chain. One per iteration (main() fixes the iteration count to the pool's size).
+// The same for a credential this process has not verified yet: PKCS#7 decoding, chain
+// verification up to the root, then the proof. This is what a process pays for every new peer
+// its instances validate (drt-compare-opendht: ~50 INQUIREs per publish, docs/performance.md).
+// The credentials are a's key, each in a certificate of its own (fresh serial), so that each is
+// new to the plugin's process-wide cache of verified credentials. One per iteration (main()
+// fixes the iteration count to the pool's size).
 constexpr int first_contact_pool = 300;
 
 const std::vector<bytes>& fresh_credentials(pair_of_nodes& n) {
@@ -240,7 +246,6 @@ const std::vector<bytes>& fresh_credentials(pair_of_nodes& n) {
   return pool;
 }
 
-// ValidateAndUnpackPayload of a's proof with a credential this process has not verified yet.
 void validate_first_contact(benchmark::State& state, pair_of_nodes& n) {
   const std::vector<bytes>& pool = fresh_credentials(n);
   packed p = secure_once(n);
@@ -248,7 +253,6 @@ void validate_first_contact(benchmark::State& state, pair_of_nodes& n) {
   DRT_DATA cpa{static_cast<std::uint32_t>(p.cpa.size()), p.cpa.data()};
   DRT_DATA secured{static_cast<std::uint32_t>(p.payload.size()), p.payload.data()};
   DRT_DATA no{16, nc.data()};
-  DRT_SECURITY_PROVIDER* v = n.verifier;
   std::size_t next = 0;
   for (auto _ : state) {
     if (next == pool.size()) {
@@ -257,21 +261,7 @@ void validate_first_contact(benchmark::State& state, pair_of_nodes& n) {
     }
     DRT_DATA chain{static_cast<std::uint32_t>(pool[next].size()), const_cast<std::uint8_t*>(pool[next].data())};
     ++next;
-    std::uint8_t major = 0, minor = 0;
-    std::uint32_t flags = 0;
-    DRT_DATA key{}, payload_out{};
-    CERT_PUBLIC_KEY_INFO* info = nullptr;
-    SOCKET_ADDRESS_LIST* list = nullptr;
-    if (v->ValidateAndUnpackPayload(v->pvContext, &cpa, &chain, nullptr, &no, &secured, &major, &minor, &key,
-                                    &payload_out, &info, &list, &flags) != S_OK) {
-      state.SkipWithError("ValidateAndUnpackPayload");
-    }
-    state.PauseTiming();
-    for (void* pv : {static_cast<void*>(key.pb), static_cast<void*>(payload_out.pb), static_cast<void*>(info),
-                     static_cast<void*>(list)}) {
-      v->FreeData(v->pvContext, pv);
-    }
-    state.ResumeTiming();
+    validate_once(state, n.verifier, cpa, chain, no, secured, true);
   }
 }
 
